@@ -1,0 +1,67 @@
+/** Script of a document, detected from its characters (see text/script.ts). */
+export type Script = 'zh' | 'en' | 'mixed' | 'other';
+
+/** One topic with its probability. */
+export interface TopicScore {
+  label: string;
+  score: number;
+}
+
+/** What the classifier says about one document. */
+export interface Prediction {
+  /** Top label, or null when its probability is below the threshold. */
+  label: string | null;
+  /** Probability of the top label (also when `label` is null). */
+  score: number;
+  /** Top-k labels, most probable first. */
+  topics: TopicScore[];
+  /** Detected script of the text. */
+  lang: Script;
+  /** Full distribution over all labels, only when asked for. */
+  scores?: Record<string, number>;
+}
+
+/** Where a record came from: file path ('-' for stdin) and 1-based line number. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+}
+
+export type ErrorCode =
+  | 'invalid_utf8'
+  | 'line_too_long'
+  | 'invalid_json'
+  | 'not_object'
+  | 'missing_field'
+  | 'not_string'
+  | 'empty_text'
+  | 'invalid_field'
+  | 'unknown_label';
+
+/**
+ * One bad input line, as written to the errors file. `raw` holds the line itself when it is
+ * small enough to keep (so nothing is lost); byte_offset/byte_length locate it in the file otherwise.
+ */
+export interface ErrorRecord {
+  file: string;
+  line: number;
+  field?: string;
+  error: ErrorCode;
+  message: string;
+  byte_offset: number;
+  byte_length: number;
+  raw?: string;
+}
+
+/** One labelled training / evaluation example. */
+export interface LabelledExample {
+  text: string;
+  /** One or more topic labels (single-label data has exactly one). */
+  labels: string[];
+  lang?: string;
+  id?: string;
+  title?: string;
+  /** Example weight, default 1. */
+  weight: number;
+  pos: SourcePosition;
+}
