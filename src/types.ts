@@ -19,6 +19,8 @@ export interface Prediction {
   lang: Script;
   /** Full distribution over all labels, only when asked for. */
   scores?: Record<string, number>;
+  /** Set when a long text was scored in this many chunks (all of its text counts, none is cut). */
+  chunks?: number;
 }
 
 /** Where a record came from: file path ('-' for stdin) and 1-based line number. */

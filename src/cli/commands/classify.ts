@@ -1,0 +1,93 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadClassifier } from '../../classifier.js';
+import type { BackendPreference } from '../../model/backend.js';
+import { resolveInputs } from '../../io/inputs.js';
+import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../pipeline/classify-files.js';
+import { backend, int, note, num } from '../options.js';
+import { progressBar } from '../progress.js';
+
+interface ClassifyFlags {
+  model?: string;
+  output: string;
+  errors?: string;
+  field: string;
+  topK: number;
+  threshold: number;
+  allScores: boolean;
+  maxErrors?: number;
+  maxLineBytes?: number;
+  batchSize: number;
+  backend: BackendPreference;
+  verbose: boolean;
+}
+
+export function registerClassifyCommand(program: Command): void {
+  program
+    .command('classify')
+    .description('add topic tags to every document of JSONL files (or stdin): topic, topic_score, topics, lang')
+    .argument('[inputs...]', 'JSONL files or globs (.jsonl, .jsonl.gz); none or "-" reads stdin')
+    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .option('-o, --output <file>', 'output JSONL (.gz compresses); "-" = stdout', '-')
+    .option('--errors <file>', 'error records, one per bad line (default: <output>.errors.jsonl, or stderr with stdout output)')
+    .option('--field <name>', 'field holding the text', 'text')
+    .option('--top-k <n>', 'labels listed in "topics"', int('--top-k', 1), 3)
+    .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), 0)
+    .option('--all-scores', 'add "scores": the probability of every label', false)
+    .option('--max-errors <n>', 'stop with exit code 2 after more than n bad lines', int('--max-errors', 0))
+    .option('--max-line-bytes <n>', 'longer lines become error records (default 64 MiB)', int('--max-line-bytes', 1))
+    .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), 512)
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
+    .option('--verbose', 'print the backend and timing', false)
+    .action(async (inputs: string[], f: ClassifyFlags) => {
+      const t0 = performance.now();
+      const clf = await loadClassifier(f.model, { backend: f.backend, batchSize: f.batchSize });
+      if (f.verbose) note(`model ${clf.dir} (${clf.labels.length} labels), backend ${clf.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      const files = inputs.length ? inputs : ['-'];
+      const total = await plainBytes(files);
+      const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | eta {eta}s') : undefined;
+      const onProgress = (c: ClassifyCounts): void => bar?.update(Math.min(total, c.bytes), { docs: c.read, rate: Math.round(c.read / ((performance.now() - t0) / 1000)) });
+      let counts: ClassifyCounts;
+      try {
+        counts = await classifyFiles(clf, {
+          inputs: files,
+          output: f.output,
+          ...(f.errors && { errors: f.errors }),
+          field: f.field,
+          topK: f.topK,
+          threshold: f.threshold,
+          allScores: f.allScores,
+          ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
+          ...(f.maxLineBytes !== undefined && { maxLineBytes: f.maxLineBytes }),
+          onProgress,
+        });
+      } catch (err) {
+        bar?.stop();
+        if (err instanceof TooManyErrors) {
+          note(`read ${err.counts.read}, tagged ${err.counts.tagged}, errors ${err.counts.errors}`);
+          note(`topicmix: ${err.message}; no output written`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+      bar?.stop();
+      const s = (performance.now() - t0) / 1000;
+      note(`read ${counts.read}, tagged ${counts.tagged}, errors ${counts.errors}`);
+      if (f.verbose) note(`${s.toFixed(2)} s, ${Math.round(counts.read / s)} docs/s, ${(counts.bytes / s / 1e6).toFixed(1)} MB/s`);
+    });
+}
+
+/** Total size of the uncompressed input files, for the progress bar (0 when unknown: stdin, .gz). */
+async function plainBytes(inputs: string[]): Promise<number> {
+  if (!process.stderr.isTTY) return 0;
+  try {
+    const files = await resolveInputs(inputs);
+    if (files.some((f) => f === '-' || f.endsWith('.gz'))) return 0;
+    let total = 0;
+    for (const f of files) total += (await stat(f)).size;
+    return total;
+  } catch {
+    return 0;
+  }
+}

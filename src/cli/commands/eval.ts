@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { formatMetricsTable } from '../../eval/metrics.js';
+import { evaluateModel } from '../../evaluate.js';
+import type { BackendPreference } from '../../model/backend.js';
+import { backend, note } from '../options.js';
+
+interface EvalFlags {
+  model: string;
+  data: string[];
+  field: string;
+  json: boolean;
+  backend: BackendPreference;
+  ignoreUnknown: boolean;
+  skipBadLines: boolean;
+  verbose: boolean;
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a model on labelled JSONL: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE')
+    .requiredOption('--model <dir>', 'model folder')
+    .requiredOption('--data <files...>', 'labelled JSONL files or globs')
+    .option('--field <name>', 'text field', 'text')
+    .option('--json', 'print one JSON object', false)
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
+    .option('--ignore-unknown', 'skip examples whose labels the model does not know', false)
+    .option('--skip-bad-lines', 'skip malformed lines instead of failing', false)
+    .option('--verbose', 'print the backend in use', false)
+    .action(async (f: EvalFlags) => {
+      const report = await evaluateModel({ model: f.model, data: f.data, field: f.field, backend: f.backend, ignoreUnknown: f.ignoreUnknown, skipBadLines: f.skipBadLines });
+      if (f.verbose) note(`backend: ${report.backend}`);
+      if (report.skipped_unknown) note(`skipped ${report.skipped_unknown} example(s) with labels the model does not know`);
+      if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+      else {
+        process.stdout.write(formatMetricsTable(report));
+        for (const [lang, m] of Object.entries(report.per_lang)) {
+          process.stdout.write(`${lang}: n ${m.n}, accuracy ${m.accuracy.toFixed(4)}, macro-F1 ${m.macro_f1.toFixed(4)}\n`);
+        }
+        process.stdout.write(`backend: ${report.backend}\n`);
+      }
+    });
+}

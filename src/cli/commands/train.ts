@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import { trainModel } from '../../train.js';
+import { collect, int, intOrAuto, note, num } from '../options.js';
+import { progressBar } from '../progress.js';
+
+interface TrainFlags {
+  data?: string[];
+  labels?: string;
+  dev?: string[];
+  out: string;
+  name?: string;
+  field: string;
+  seed: number;
+  epochs: number | 'auto';
+  batchSize: number | 'auto';
+  dim: number;
+  lr: number;
+  classWeight: 'none' | 'balanced';
+  buckets: number;
+  ngrams: number;
+  zhTokens: 'chars' | 'jieba';
+  stem: boolean;
+  quantize: 'float32' | 'float16' | 'uint8';
+  skipBadLines: boolean;
+  verbose: boolean;
+  json: boolean;
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train a topic classifier on labelled JSONL ({"text", "label"} per line) and write a model folder')
+    .option('--data <files...>', 'labelled JSONL files or globs (.jsonl, .jsonl.gz)')
+    .option('--labels <dir>', 'label set folder: taxonomy.yaml + labelled JSONL (alternative to --data)')
+    .option('--dev <file>', 'dev JSONL: keeps the best epoch and reports dev metrics (repeatable)', collect)
+    .requiredOption('--out <dir>', 'output model folder')
+    .option('--name <name>', 'model name stored in its metadata (default: folder name)')
+    .option('--field <name>', 'text field', 'text')
+    .option('--seed <n>', 'random seed (same seed + data = identical weights)', int('--seed'), 1)
+    .option('--epochs <n|auto>', 'passes over the data (auto: ~1,200 updates, 5-30 epochs)', intOrAuto('--epochs'), 'auto')
+    .option('--batch-size <n|auto>', 'documents per update (auto: 16-128 by data size)', intOrAuto('--batch-size'), 'auto')
+    .option('--dim <n>', 'embedding size', int('--dim', 1), 32)
+    .option('--lr <x>', 'Adam learning rate (decays linearly to 0)', num('--lr', 1e-6, 10), 0.01)
+    .option('--class-weight <mode>', 'none | balanced (weigh classes by inverse frequency)', 'none')
+    .option('--buckets <n>', 'hash buckets for n-gram features', int('--buckets', 2), 1 << 20)
+    .option('--ngrams <n>', '1 = unigrams, 2 = unigrams + bigrams', int('--ngrams', 1), 2)
+    .option('--zh-tokens <mode>', 'chars (one token per Han character) | jieba (needs nodejieba)', 'chars')
+    .option('--stem', 'Porter-stem English words', false)
+    .option('--quantize <dtype>', 'weights.bin storage: float32 | float16 | uint8', 'float32')
+    .option('--skip-bad-lines', 'train without malformed lines instead of failing', false)
+    .option('--json', 'print the training summary as JSON on stdout', false)
+    .option('--verbose', 'log each epoch', false)
+    .action(async (f: TrainFlags) => {
+      if (f.classWeight !== 'none' && f.classWeight !== 'balanced') throw new Error(`--class-weight must be none or balanced, got "${f.classWeight}"`);
+      if (f.zhTokens !== 'chars' && f.zhTokens !== 'jieba') throw new Error(`--zh-tokens must be chars or jieba, got "${f.zhTokens}"`);
+      if (!['float32', 'float16', 'uint8'].includes(f.quantize)) throw new Error(`--quantize must be float32, float16 or uint8, got "${f.quantize}"`);
+      if (f.ngrams !== 1 && f.ngrams !== 2) throw new Error(`--ngrams must be 1 or 2, got ${f.ngrams}`);
+      let bar: ReturnType<typeof progressBar> | undefined;
+      const result = await trainModel({
+        ...(f.data && { data: f.data }),
+        ...(f.labels && { labels: f.labels }),
+        ...(f.dev && { dev: f.dev }),
+        out: f.out,
+        ...(f.name && { name: f.name }),
+        field: f.field,
+        seed: f.seed,
+        epochs: f.epochs,
+        batchSize: f.batchSize,
+        dim: f.dim,
+        lr: f.lr,
+        classWeight: f.classWeight,
+        buckets: f.buckets,
+        ngrams: f.ngrams,
+        zhTokens: f.zhTokens,
+        stem: f.stem,
+        quantize: f.quantize,
+        skipBadLines: f.skipBadLines,
+        onLog: (m) => {
+          if (f.verbose) note(m);
+        },
+        onProgress: (done, total) => {
+          bar ??= progressBar(total, 'train [{bar}] {percentage}% | step {value}/{total} | eta {eta}s');
+          bar.update(done);
+          if (done === total) bar.stop();
+        },
+      });
+      const dev = result.devMetrics;
+      note(`wrote ${result.dir} (${result.meta.labels.length} labels, ${result.meta.training.nTrain} examples, ${result.seconds.toFixed(1)} s${dev ? `, dev accuracy ${dev.accuracy.toFixed(4)}, macro-F1 ${dev.macro_f1.toFixed(4)}` : ''})`);
+      if (f.json) {
+        process.stdout.write(JSON.stringify({ model: result.dir, seconds: result.seconds, labels: result.meta.labels, training: result.meta.training, metrics: result.meta.metrics ?? null }) + '\n');
+      }
+    });
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { registerClassifyCommand } from './commands/classify.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerLabelsCommand } from './commands/labels.js';
+import { registerTrainCommand } from './commands/train.js';
+
+// natural's storage modules load dotenv, which prints a banner on stdout; stdout is for results only
+process.env.DOTENV_CONFIG_QUIET = 'true';
+
+const program = new Command()
+  .name('topicmix')
+  .description('Tag Chinese and English web documents with topics, and turn the tags into topic-proportion reports for LLM pre-training mixtures.')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+registerTrainCommand(program);
+registerEvalCommand(program);
+registerClassifyCommand(program);
+registerLabelsCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`topicmix: ${(err as Error).message}\n`);
+    if (process.env.TOPICMIX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = BackendName | 'auto';
+export type Tf = typeof tf;
+
+let active: Promise<BackendName> | undefined;
+let activePreference: BackendPreference | undefined;
+
+/**
+ * Picks the tfjs backend: the native `@tensorflow/tfjs-node` when it is installed (optional
+ * dependency; it needs libtensorflow, which its install script downloads), else the wasm backend
+ * (its .wasm ships in the npm package), else the pure-JS cpu backend. Everything after this call
+ * is the same code whatever the backend.
+ */
+export function useBackend(preference: BackendPreference = 'auto'): Promise<BackendName> {
+  if (active && (preference === activePreference || preference === 'auto')) return active;
+  activePreference = preference;
+  active = select(preference);
+  return active;
+}
+
+async function select(preference: BackendPreference): Promise<BackendName> {
+  // tfjs prints a "you are running TensorFlow.js in Node.js" banner and other warnings unless PROD is set
+  tf.env().set('PROD', true);
+  const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
+  const failures: string[] = [];
+  for (const name of order) {
+    try {
+      await register(name);
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return name;
+      }
+      failures.push(`${name}: could not be initialised`);
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no usable TensorFlow.js backend (${failures.join('; ')})`);
+}
+
+async function register(name: BackendName): Promise<void> {
+  if (tf.findBackendFactory(name)) return;
+  if (name === 'tensorflow') {
+    const pkg = '@tensorflow/tfjs-node';
+    await import(pkg);
+  } else if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+  }
+  if (!tf.findBackendFactory(name)) throw new Error('backend did not register');
+}
+
+export { tf };

@@ -1,0 +1,36 @@
+import type { FeaturizerConfig } from '../features/featurizer.js';
+
+export const MODEL_FORMAT = 'topicmix-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+/** What topicmix stores in model.json's `userDefinedMetadata.topicmix`. */
+export interface ModelMetadata {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  name: string;
+  /** Output order of the model's probabilities. */
+  labels: string[];
+  /** Display names per label, when a taxonomy gave them. */
+  labelNames?: Record<string, { en?: string; zh?: string }>;
+  featurizer: FeaturizerConfig;
+  dim: number;
+  training: TrainingRecord;
+  metrics?: Record<string, unknown>;
+  versions: { topicmix: string; tfjs: string };
+}
+
+export interface TrainingRecord {
+  seed: number;
+  epochs: number;
+  bestEpoch: number;
+  lr: number;
+  batchSize: number;
+  classWeight: 'none' | 'balanced';
+  /** sha256 over the training examples (text, labels, weight) in order */
+  dataHash: string;
+  trainFiles: string[];
+  devFiles: string[];
+  nTrain: number;
+  nDev: number;
+  history: { epoch: number; loss: number; devAccuracy?: number }[];
+}

@@ -1,0 +1,177 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-writer.js';
+import { VERSION } from '../version.js';
+import { tf } from './backend.js';
+import { encodeFloat16 } from './float16.js';
+import { MODEL_FORMAT, type ModelMetadata } from './metadata.js';
+import type { ModelParams } from './params.js';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+/** How weights are stored in weights.bin: tfjs weight-spec quantization. */
+export type WeightQuantization = 'float32' | 'float16' | 'uint8';
+
+export type WeightSpec = tf.io.WeightsManifestEntry;
+
+export interface ModelJson {
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: string;
+  modelTopology: object;
+  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+  userDefinedMetadata: { topicmix: ModelMetadata };
+}
+
+const EMBEDDING = 'embedding';
+const OUTPUT = 'output';
+
+/**
+ * The Keras topology the weights belong to, so that the folder loads with `tf.loadLayersModel` (also in a
+ * browser): ids [batch, len] int32 padded with 0 -> Embedding -> GlobalAveragePooling1D, times
+ * `scale` = padded length / real length (tfjs's pooling ignores masks; row 0 of the embedding is zero, so
+ * this is the exact mean over real ids) -> Dense softmax. The topology is built at a tiny vocabulary and
+ * the size patched in, to avoid allocating a full embedding table just to describe it.
+ */
+function topology(buckets: number, dim: number, numLabels: number): { topology: object; weightNames: { embedding: string; kernel: string; bias: string } } {
+  const ids = tf.input({ shape: [null], dtype: 'int32', name: 'ids' });
+  const scale = tf.input({ shape: [1], name: 'scale' });
+  const emb = tf.layers.embedding({ inputDim: 2, outputDim: dim, name: EMBEDDING, embeddingsInitializer: 'zeros' }).apply(ids) as tf.SymbolicTensor;
+  const mean = tf.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as tf.SymbolicTensor;
+  const scaled = tf.layers.multiply({ name: 'unpad' }).apply([mean, scale]) as tf.SymbolicTensor;
+  const probs = tf.layers.dense({ units: numLabels, activation: 'softmax', name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [ids, scale], outputs: probs, name: 'topicmix' });
+  const json = model.toJSON(undefined, false) as { config: { layers: { name: string; config: { input_dim?: number } }[] } };
+  for (const layer of json.config.layers) if (layer.name === EMBEDDING) layer.config.input_dim = buckets;
+  const names = model.weights.map((w) => w.originalName);
+  model.dispose();
+  const find = (suffix: string): string => {
+    const n = names.find((x) => x.endsWith(suffix));
+    if (!n) throw new Error(`internal: no weight named *${suffix}`);
+    return n;
+  };
+  return { topology: json, weightNames: { embedding: find(`${EMBEDDING}/embeddings`), kernel: find(`${OUTPUT}/kernel`), bias: find(`${OUTPUT}/bias`) } };
+}
+
+function encode(name: string, shape: number[], values: Float32Array, q: WeightQuantization): { spec: WeightSpec; bytes: Uint8Array } {
+  if (q === 'float16') {
+    const half = encodeFloat16(values);
+    return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'float16' } }, bytes: new Uint8Array(half.buffer) };
+  }
+  if (q === 'uint8') {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (!Number.isFinite(min)) min = max = 0;
+    const scale = max > min ? (max - min) / 255 : 1;
+    const out = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Math.round((values[i]! - min) / scale);
+    return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } }, bytes: out };
+  }
+  return { spec: { name, shape, dtype: 'float32' }, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+}
+
+/** Writes model.json + weights.bin (standard tfjs layers-model layout), each atomically. */
+export async function writeModelDir(dir: string, params: ModelParams, meta: ModelMetadata, quantization: WeightQuantization = 'float32'): Promise<{ modelJson: ModelJson; weightBytes: number }> {
+  const { buckets, dim, numLabels } = params;
+  const { topology: modelTopology, weightNames } = topology(buckets, dim, numLabels);
+  const parts = [
+    encode(weightNames.embedding, [buckets, dim], params.E, quantization),
+    encode(weightNames.kernel, [dim, numLabels], params.W, quantization),
+    // the bias is tiny and sensitive: always float32
+    encode(weightNames.bias, [numLabels], params.b, 'float32'),
+  ];
+  const total = parts.reduce((a, p) => a + p.bytes.byteLength, 0);
+  const data = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    data.set(p.bytes, off);
+    off += p.bytes.byteLength;
+  }
+  const modelJson: ModelJson = {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    convertedBy: `topicmix v${VERSION}`,
+    modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: parts.map((p) => p.spec) }],
+    userDefinedMetadata: { topicmix: meta },
+  };
+  await writeFileAtomic(join(dir, WEIGHTS_BIN), data);
+  await writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(modelJson, null, 1) + '\n');
+  return { modelJson, weightBytes: total };
+}
+
+export interface ModelFiles {
+  dir: string;
+  modelJson: ModelJson;
+  meta: ModelMetadata;
+  specs: WeightSpec[];
+  weightData: ArrayBuffer;
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
+
+function specBytes(spec: WeightSpec): number {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const per = BYTES[dtype];
+  if (per === undefined) throw new Error(`unsupported weight dtype ${dtype} for ${spec.name}`);
+  return n * per;
+}
+
+/** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
+export async function readModelDir(dir: string): Promise<ModelFiles> {
+  const jsonPath = join(dir, MODEL_JSON);
+  try {
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new Error(`model: ${dir} is not a directory`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`model: directory not found: ${dir}`);
+    if (code) throw new Error(`model: cannot read ${dir}: ${(err as Error).message}`);
+    throw err;
+  }
+  let text: string;
+  try {
+    text = await readFile(jsonPath, 'utf8');
+  } catch (err) {
+    throw new Error(`model: cannot read ${jsonPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let modelJson: ModelJson;
+  try {
+    modelJson = JSON.parse(text) as ModelJson;
+  } catch (err) {
+    throw new Error(`model: ${jsonPath} is not valid JSON: ${(err as Error).message}`);
+  }
+  const meta = modelJson?.userDefinedMetadata?.topicmix;
+  if (!meta || meta.format !== MODEL_FORMAT) throw new Error(`model: ${jsonPath} has no userDefinedMetadata.topicmix (not a topicmix model)`);
+  const manifest = modelJson.weightsManifest;
+  if (!Array.isArray(manifest) || manifest.length === 0) throw new Error(`model: ${jsonPath}: weightsManifest is missing`);
+  const specs = manifest.flatMap((g) => g.weights);
+  const paths = manifest.flatMap((g) => g.paths);
+  const buffers: Buffer[] = [];
+  for (const p of paths) {
+    try {
+      buffers.push(await readFile(join(dir, p)));
+    } catch (err) {
+      throw new Error(`model: cannot read ${join(dir, p)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const got = buffers.reduce((a, b) => a + b.byteLength, 0);
+  const want = specs.reduce((a, s) => a + specBytes(s), 0);
+  if (got !== want) {
+    throw new Error(`model: ${join(dir, paths.join('+'))} has ${got} bytes but ${jsonPath} declares weights of ${want} bytes (${specs.map((s) => `${s.name} [${s.shape.join('x')}]`).join(', ')}): the weights do not belong to this model.json`);
+  }
+  const weightData = new ArrayBuffer(got);
+  const view = new Uint8Array(weightData);
+  let off = 0;
+  for (const b of buffers) {
+    view.set(b, off);
+    off += b.byteLength;
+  }
+  return { dir, modelJson, meta, specs, weightData };
+}

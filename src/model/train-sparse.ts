@@ -1,0 +1,247 @@
+import type { EncodedDataset } from './dataset.js';
+import { forward, type ModelParams, cloneParams } from './params.js';
+import { Rng } from './rng.js';
+
+export interface SparseTrainOptions {
+  /** Embedding size. Default 32. */
+  dim: number;
+  /** Passes over the data. Default 5. */
+  epochs: number;
+  /** Adam learning rate, decayed linearly to 0 over training. Default 0.01. */
+  lr: number;
+  /** Documents per update. Default 128. */
+  batchSize: number;
+  /** Seeds weight init and shuffling; same seed + same data = identical weights. Default 1. */
+  seed: number;
+  /** 'balanced' weighs each class by n / (K * count): helps rare classes and balanced test sets. Default 'none'. */
+  classWeight: 'none' | 'balanced';
+  /** With a dev set, the epoch with the best dev accuracy is kept. */
+  dev?: EncodedDataset;
+  onEpoch?: (info: EpochInfo) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  devAccuracy?: number;
+}
+
+export interface SparseTrainResult {
+  params: ModelParams;
+  history: EpochInfo[];
+  /** 1-based epoch whose weights were kept. */
+  bestEpoch: number;
+}
+
+export const DEFAULT_SPARSE_TRAIN_OPTIONS: SparseTrainOptions = {
+  dim: 32,
+  epochs: 5,
+  lr: 0.01,
+  batchSize: 128,
+  seed: 1,
+  classWeight: 'none',
+};
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+/**
+ * Trains the bag-of-n-grams model with lazy (sparse) Adam over typed arrays: only the embedding rows a
+ * batch touches are updated. tfjs's own gradients cannot do this: they build a dense [buckets, dim]
+ * gradient every step (and the wasm backend lacks the kernel), which is orders of magnitude slower.
+ * The result is stored and served as a standard tfjs model.
+ */
+export function trainSparse(data: EncodedDataset, buckets: number, numLabels: number, options: Partial<SparseTrainOptions> = {}): SparseTrainResult {
+  const opt: SparseTrainOptions = { ...DEFAULT_SPARSE_TRAIN_OPTIONS, ...options };
+  const D = opt.dim;
+  const K = numLabels;
+  const V = buckets;
+  if (data.n === 0) throw new Error('training data is empty');
+  const rng = new Rng(opt.seed);
+
+  const E = new Float32Array(V * D);
+  const mE = new Float32Array(V * D);
+  const vE = new Float32Array(V * D);
+  const W = new Float32Array(D * K);
+  const limit = Math.sqrt(6 / (D + K));
+  for (let i = 0; i < W.length; i++) W[i] = (rng.next() * 2 - 1) * limit;
+  const b = new Float32Array(K);
+  const mW = new Float32Array(D * K);
+  const vW = new Float32Array(D * K);
+  const mb = new Float32Array(K);
+  const vb = new Float32Array(K);
+  const params: ModelParams = { buckets: V, dim: D, numLabels: K, E, W, b };
+
+  const classWeights = classWeightsFor(data, K, opt.classWeight);
+  const slot = new Int32Array(V).fill(-1);
+  let touched = new Int32Array(4096);
+  let gE = new Float32Array(4096 * D);
+  const gW = new Float32Array(D * K);
+  const gb = new Float32Array(K);
+  const h = new Float32Array(D);
+  const p = new Float32Array(K);
+  const gh = new Float32Array(D);
+  const order = new Int32Array(data.n);
+  for (let i = 0; i < data.n; i++) order[i] = i;
+
+  const stepsPerEpoch = Math.ceil(data.n / opt.batchSize);
+  const totalSteps = stepsPerEpoch * opt.epochs;
+  const history: EpochInfo[] = [];
+  let best: ModelParams | undefined;
+  let bestAcc = -1;
+  let bestEpoch = opt.epochs;
+  let step = 0;
+  const { ids, offsets, targets, targetOffsets, weights } = data;
+
+  for (let epoch = 1; epoch <= opt.epochs; epoch++) {
+    const t0 = performance.now();
+    rng.shuffle(order);
+    let lossSum = 0;
+    let weightSum = 0;
+    for (let start = 0; start < data.n; start += opt.batchSize) {
+      const end = Math.min(data.n, start + opt.batchSize);
+      const scale = 1 / (end - start);
+      gW.fill(0);
+      gb.fill(0);
+      let nUnique = 0;
+      for (let o = start; o < end; o++) {
+        const i = order[o]!;
+        const s = offsets[i]!;
+        const e = offsets[i + 1]!;
+        const len = e - s;
+        // forward
+        h.fill(0);
+        for (let j = s; j < e; j++) {
+          const row = ids[j]! * D;
+          for (let d = 0; d < D; d++) h[d]! += E[row + d]!;
+        }
+        if (len > 0) for (let d = 0; d < D; d++) h[d]! /= len;
+        let max = -Infinity;
+        for (let k = 0; k < K; k++) {
+          let z = b[k]!;
+          for (let d = 0; d < D; d++) z += h[d]! * W[d * K + k]!;
+          p[k] = z;
+          if (z > max) max = z;
+        }
+        let sum = 0;
+        for (let k = 0; k < K; k++) {
+          const ez = Math.exp(p[k]! - max);
+          p[k] = ez;
+          sum += ez;
+        }
+        for (let k = 0; k < K; k++) p[k]! /= sum;
+        // softmax cross-entropy against a uniform distribution over the gold labels
+        const ts = targetOffsets[i]!;
+        const te = targetOffsets[i + 1]!;
+        const share = 1 / (te - ts);
+        let w = weights[i]!;
+        if (classWeights) w *= classWeights[targets[ts]!]!;
+        for (let t = ts; t < te; t++) {
+          const k = targets[t]!;
+          lossSum -= w * share * Math.log(Math.max(p[k]!, 1e-12));
+          p[k]! -= share;
+        }
+        weightSum += w;
+        const g = w * scale;
+        for (let k = 0; k < K; k++) {
+          const gk = p[k]! * g;
+          gb[k]! += gk;
+          for (let d = 0; d < D; d++) gW[d * K + k]! += h[d]! * gk;
+        }
+        if (len === 0) continue;
+        for (let d = 0; d < D; d++) {
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += W[d * K + k]! * p[k]!;
+          gh[d] = (acc * g) / len;
+        }
+        for (let j = s; j < e; j++) {
+          const row = ids[j]!;
+          let sl = slot[row]!;
+          if (sl < 0) {
+            if (nUnique === touched.length) {
+              const t2 = new Int32Array(touched.length * 2);
+              t2.set(touched);
+              touched = t2;
+              const g2 = new Float32Array(touched.length * D);
+              g2.set(gE);
+              gE = g2;
+            }
+            sl = nUnique++;
+            slot[row] = sl;
+            touched[sl] = row;
+            gE.fill(0, sl * D, sl * D + D);
+          }
+          const base = sl * D;
+          for (let d = 0; d < D; d++) gE[base + d]! += gh[d]!;
+        }
+      }
+      // Adam step, bias-corrected with the global step (as TF's LazyAdam), learning rate decayed linearly
+      step++;
+      const lr = opt.lr * Math.max(0, 1 - (step - 1) / totalSteps);
+      const lrT = (lr * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step);
+      for (let u = 0; u < nUnique; u++) {
+        const row = touched[u]!;
+        slot[row] = -1;
+        const base = row * D;
+        const gbase = u * D;
+        for (let d = 0; d < D; d++) {
+          const g = gE[gbase + d]!;
+          const idx = base + d;
+          const m = (mE[idx] = BETA1 * mE[idx]! + (1 - BETA1) * g);
+          const v = (vE[idx] = BETA2 * vE[idx]! + (1 - BETA2) * g * g);
+          E[idx]! -= (lrT * m) / (Math.sqrt(v) + EPS);
+        }
+      }
+      adamDense(W, gW, mW, vW, lrT);
+      adamDense(b, gb, mb, vb, lrT);
+      opt.onProgress?.(step, totalSteps);
+    }
+    const info: EpochInfo = { epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, seconds: (performance.now() - t0) / 1000 };
+    if (opt.dev && opt.dev.n > 0) {
+      info.devAccuracy = accuracyOf(params, opt.dev);
+      if (info.devAccuracy > bestAcc) {
+        bestAcc = info.devAccuracy;
+        bestEpoch = epoch;
+        best = epoch === opt.epochs ? undefined : cloneParams(params);
+      }
+    }
+    history.push(info);
+    opt.onEpoch?.(info);
+  }
+  return { params: best && bestEpoch !== opt.epochs ? best : params, history, bestEpoch };
+}
+
+function adamDense(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const gi = g[i]!;
+    const mi = (m[i] = BETA1 * m[i]! + (1 - BETA1) * gi);
+    const vi = (v[i] = BETA2 * v[i]! + (1 - BETA2) * gi * gi);
+    x[i]! -= (lrT * mi) / (Math.sqrt(vi) + EPS);
+  }
+}
+
+function classWeightsFor(data: EncodedDataset, K: number, mode: SparseTrainOptions['classWeight']): Float64Array | undefined {
+  if (mode === 'none') return undefined;
+  const counts = new Float64Array(K);
+  for (let i = 0; i < data.n; i++) counts[data.targets[data.targetOffsets[i]!]!]! += 1;
+  const present = counts.filter((c) => c > 0).length;
+  const w = new Float64Array(K);
+  for (let k = 0; k < K; k++) w[k] = counts[k]! > 0 ? data.n / (present * counts[k]!) : 0;
+  return w;
+}
+
+/** Top-1 accuracy (a prediction is right when it is any of the doc's gold labels). */
+export function accuracyOf(params: ModelParams, data: EncodedDataset): number {
+  const K = params.numLabels;
+  const probs = forward(params, data.ids, data.offsets);
+  let right = 0;
+  for (let i = 0; i < data.n; i++) {
+    let arg = 0;
+    for (let k = 1; k < K; k++) if (probs[i * K + k]! > probs[i * K + arg]!) arg = k;
+    for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) if (data.targets[t] === arg) right++;
+  }
+  return data.n > 0 ? right / data.n : 0;
+}

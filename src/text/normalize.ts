@@ -1,0 +1,9 @@
+// NFKC folds full-width Latin/digits and compatibility forms (ｈｅｌｌｏ -> hello, ① -> 1);
+// skipping it for pure-ASCII text is a large speed win and changes nothing.
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** Unicode normalisation used before tokenizing: NFKC (width folding) + lowercase. */
+export function normalizeText(text: string): string {
+  const folded = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  return folded.toLowerCase();
+}

@@ -1,0 +1,62 @@
+import type { Script } from '../types.js';
+import { CharClass, charClass } from './chars.js';
+
+export interface ScriptCounts {
+  han: number;
+  latin: number;
+  other: number;
+}
+
+/** Counts Han characters, Latin letters and other letters in a string. */
+export function countScripts(text: string): ScriptCounts {
+  let han = 0;
+  let latin = 0;
+  let other = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      // digits say nothing about the language
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) latin++;
+      continue;
+    }
+    switch (charClass(c)) {
+      case CharClass.Han:
+        han++;
+        break;
+      case CharClass.Latin:
+        latin++;
+        break;
+      case CharClass.OtherLetter:
+        other++;
+        break;
+      default:
+        break;
+    }
+  }
+  return { han, latin, other };
+}
+
+// One Han character carries about as much text as two to three Latin letters; weighing Latin
+// letters by 1/2 makes a Chinese article that quotes a few English names still count as zh.
+const LATIN_PER_HAN = 2;
+const DOMINANT = 0.8;
+
+/**
+ * Script of a document: `zh` when Han characters dominate, `en` when Latin letters do,
+ * `mixed` when both are substantial, `other` when neither (Cyrillic, Arabic, kana-heavy Japanese, no letters).
+ */
+export function scriptOf(counts: ScriptCounts): Script {
+  const han = counts.han;
+  const latin = counts.latin / LATIN_PER_HAN;
+  const other = counts.other / LATIN_PER_HAN;
+  const total = han + latin + other;
+  if (total === 0) return 'other';
+  if (other / total >= 0.5) return 'other';
+  if (han / total >= DOMINANT) return 'zh';
+  if (latin / total >= DOMINANT) return 'en';
+  return 'mixed';
+}
+
+export function detectScript(text: string): Script {
+  return scriptOf(countScripts(text));
+}

@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { computeMetrics, type EvalMetrics } from './eval/metrics.js';
+import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from './features/featurizer.js';
+import { makePlugins } from './features/plugins.js';
+import { formatErrors, readLabelled } from './io/labelled.js';
+import { writeFileAtomic } from './io/atomic-writer.js';
+import { loadLabelSet } from './labels/label-set.js';
+import { tf, useBackend } from './model/backend.js';
+import { encodeExamples, type EncodedDataset } from './model/dataset.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model/metadata.js';
+import { writeModelDir, type WeightQuantization } from './model/model-files.js';
+import { forward, type ModelParams } from './model/params.js';
+import { trainSparse, type EpochInfo } from './model/train-sparse.js';
+import { renderModelCard } from './model-card.js';
+import type { LabelledExample } from './types.js';
+import { VERSION } from './version.js';
+
+export interface TrainOptions {
+  /** Labelled JSONL files or globs. */
+  data?: string[];
+  /** A label set directory (taxonomy.yaml + labelled JSONL); its taxonomy fixes the label order and names. */
+  labels?: string;
+  /** Dev files: the epoch with the best dev accuracy is kept and dev metrics go into the model card. */
+  dev?: string[];
+  /** Output model folder. */
+  out: string;
+  /** Model name stored in the metadata. Default: the output folder's name. */
+  name?: string;
+  /** Text field. Default 'text'. */
+  field?: string;
+  seed?: number;
+  /** Default 'auto': about 1,200 updates in all, at least 5 epochs, at most 30. */
+  epochs?: number | 'auto';
+  /** Default 'auto': 16 for small data up to 128 for large. */
+  batchSize?: number | 'auto';
+  dim?: number;
+  lr?: number;
+  classWeight?: 'none' | 'balanced';
+  buckets?: number;
+  ngrams?: 1 | 2;
+  zhTokens?: 'chars' | 'jieba';
+  stem?: boolean;
+  quantize?: WeightQuantization;
+  /** Skip malformed training lines (reported) instead of failing. Default false. */
+  skipBadLines?: boolean;
+  onLog?: (msg: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface TrainResult {
+  dir: string;
+  meta: ModelMetadata;
+  history: EpochInfo[];
+  devMetrics?: EvalMetrics;
+  seconds: number;
+  weightBytes: number;
+}
+
+/** Reads labelled data, trains the model, writes model.json + weights.bin + README.md. */
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const log = options.onLog ?? (() => {});
+  const field = options.field ?? 'text';
+  let files = options.data ?? [];
+  let labelOrder: string[] | undefined;
+  let labelNames: ModelMetadata['labelNames'];
+  if (options.labels) {
+    const set = await loadLabelSet(options.labels);
+    files = [...set.files, ...files];
+    labelOrder = set.taxonomy.topics.map((t) => t.id);
+    labelNames = Object.fromEntries(set.taxonomy.topics.map((t) => [t.id, { en: t.names.en, zh: t.names.zh }]));
+  }
+  if (files.length === 0) throw new Error('train: no data: give --data FILE... or --labels DIR');
+
+  const train = await readChecked(files, field, 'training', options.skipBadLines ?? false, log);
+  if (train.length === 0) throw new Error(`train: no usable examples in ${files.join(', ')}`);
+  const labels = labelOrder ?? [...new Set(train.flatMap((e) => e.labels))].sort();
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  checkKnown(train, labelIndex, 'training data', options.labels ? `the taxonomy of ${options.labels}` : 'the training labels');
+  if (labels.length < 2) throw new Error(`train: need at least 2 labels, found ${labels.length} (${labels.join(', ')})`);
+
+  const devExamples = options.dev?.length ? await readChecked(options.dev, field, 'dev', options.skipBadLines ?? false, log) : [];
+  checkKnown(devExamples, labelIndex, 'dev data', 'the training labels');
+
+  const featurizerConfig: FeaturizerConfig = {
+    ...DEFAULT_FEATURIZER_CONFIG,
+    ...(options.buckets !== undefined && { buckets: options.buckets }),
+    ...(options.ngrams !== undefined && { ngrams: options.ngrams }),
+    ...(options.zhTokens !== undefined && { zhTokens: options.zhTokens }),
+    ...(options.stem !== undefined && { stem: options.stem }),
+  };
+  const featurizer = new Featurizer(featurizerConfig, await makePlugins(featurizerConfig));
+  const tf0 = performance.now();
+  const trainSet = encodeExamples(train, labelIndex, featurizer);
+  const devSet = devExamples.length ? encodeExamples(devExamples, labelIndex, featurizer) : undefined;
+  log(`featurized ${train.length} training${devSet ? ` and ${devExamples.length} dev` : ''} examples in ${((performance.now() - tf0) / 1000).toFixed(2)} s (${(trainSet.ids.length / train.length).toFixed(0)} ids/doc)`);
+
+  const batchSize = options.batchSize === undefined || options.batchSize === 'auto' ? autoBatchSize(train.length) : options.batchSize;
+  const epochs = options.epochs === undefined || options.epochs === 'auto' ? autoEpochs(train.length, batchSize) : options.epochs;
+  const seed = options.seed ?? 1;
+  const dim = options.dim ?? 32;
+  const lr = options.lr ?? 0.01;
+  const classWeight = options.classWeight ?? 'none';
+  validateHyper({ epochs, batchSize, dim, lr, seed });
+  log(`training: ${labels.length} labels, dim ${dim}, ${featurizerConfig.buckets} buckets, ${epochs} epochs, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+  const result = trainSparse(trainSet, featurizerConfig.buckets, labels.length, {
+    dim,
+    epochs,
+    lr,
+    batchSize,
+    seed,
+    classWeight,
+    ...(devSet && { dev: devSet }),
+    onEpoch: (e) => log(`epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}${e.devAccuracy !== undefined ? `, dev accuracy ${e.devAccuracy.toFixed(4)}` : ''} (${e.seconds.toFixed(2)} s)`),
+    ...(options.onProgress && { onProgress: options.onProgress }),
+  });
+
+  const devMetrics = devSet ? evaluateEncoded(result.params, devSet, labels) : undefined;
+  const meta: ModelMetadata = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name: options.name ?? basename(options.out),
+    labels,
+    ...(labelNames && { labelNames }),
+    featurizer: featurizerConfig,
+    dim,
+    training: {
+      seed,
+      epochs,
+      bestEpoch: result.bestEpoch,
+      lr,
+      batchSize,
+      classWeight,
+      dataHash: dataHash(train),
+      trainFiles: files,
+      devFiles: options.dev ?? [],
+      nTrain: train.length,
+      nDev: devExamples.length,
+      history: result.history.map((h) => ({ epoch: h.epoch, loss: round(h.loss), ...(h.devAccuracy !== undefined && { devAccuracy: round(h.devAccuracy) }) })),
+    },
+    ...(devMetrics && { metrics: { dev: summary(devMetrics) } }),
+    versions: { topicmix: VERSION, tfjs: tf.version_core },
+  };
+  await useBackend('auto');
+  const { weightBytes } = await writeModelDir(options.out, result.params, meta, options.quantize ?? 'float32');
+  await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: options.quantize ?? 'float32' }));
+  const seconds = (performance.now() - t0) / 1000;
+  return { dir: options.out, meta, history: result.history, ...(devMetrics && { devMetrics }), seconds, weightBytes };
+}
+
+async function readChecked(files: string[], field: string, what: string, skip: boolean, log: (m: string) => void): Promise<LabelledExample[]> {
+  const { examples, errors } = await readLabelled(files, { field });
+  if (errors.length > 0) {
+    const msg = `${errors.length} bad line(s) in the ${what} data:\n${formatErrors(errors)}`;
+    if (!skip) throw new Error(`train: ${msg}\n(fix them, or pass --skip-bad-lines to train without them)`);
+    log(`skipping ${msg}`);
+  }
+  return examples;
+}
+
+function checkKnown(examples: readonly LabelledExample[], index: ReadonlyMap<string, number>, what: string, source: string): void {
+  const bad: string[] = [];
+  let count = 0;
+  for (const ex of examples) {
+    for (const l of ex.labels) {
+      if (index.has(l)) continue;
+      count++;
+      if (bad.length < 10) bad.push(`${ex.pos.file}:${ex.pos.line}: field "label": "${l}" is not in ${source}`);
+    }
+  }
+  if (count > 0) throw new Error(`train: ${count} unknown label(s) in the ${what}:\n${bad.join('\n')}${count > bad.length ? `\n... and ${count - bad.length} more` : ''}`);
+}
+
+/** Batch size for n examples: small data needs more, smaller updates. */
+export function autoBatchSize(n: number): number {
+  const b = 2 ** Math.round(Math.log2(Math.max(1, n / 150)));
+  return Math.min(128, Math.max(16, b));
+}
+
+/** Epochs giving about 1,200 updates in all, within [5, 30]. */
+export function autoEpochs(n: number, batchSize: number): number {
+  const steps = Math.ceil(n / batchSize);
+  return Math.min(30, Math.max(5, Math.ceil(1200 / steps)));
+}
+
+function validateHyper(h: { epochs: number; batchSize: number; dim: number; lr: number; seed: number }): void {
+  if (!Number.isInteger(h.epochs) || h.epochs < 1) throw new Error(`train: --epochs must be a positive integer, got ${h.epochs}`);
+  if (!Number.isInteger(h.batchSize) || h.batchSize < 1) throw new Error(`train: --batch-size must be a positive integer, got ${h.batchSize}`);
+  if (!Number.isInteger(h.dim) || h.dim < 1) throw new Error(`train: --dim must be a positive integer, got ${h.dim}`);
+  if (!(h.lr > 0)) throw new Error(`train: --lr must be > 0, got ${h.lr}`);
+  if (!Number.isInteger(h.seed)) throw new Error(`train: --seed must be an integer, got ${h.seed}`);
+}
+
+/** Metrics of trained weights on an encoded set, in plain JS (no tfjs needed during training). */
+export function evaluateEncoded(params: ModelParams, data: EncodedDataset, labels: readonly string[]): EvalMetrics {
+  const K = labels.length;
+  const probs = forward(params, data.ids, data.offsets);
+  const gold: string[][] = [];
+  const predicted: string[] = [];
+  const confidence: number[] = [];
+  for (let i = 0; i < data.n; i++) {
+    const g: string[] = [];
+    for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) g.push(labels[data.targets[t]!]!);
+    gold.push(g);
+    let arg = 0;
+    for (let k = 1; k < K; k++) if (probs[i * K + k]! > probs[i * K + arg]!) arg = k;
+    predicted.push(labels[arg]!);
+    confidence.push(probs[i * K + arg]!);
+  }
+  return computeMetrics(gold, predicted, confidence, labels);
+}
+
+export function summary(m: EvalMetrics): Record<string, number> {
+  return { n: m.n, accuracy: round(m.accuracy), macro_f1: round(m.macro_f1), worst_class_accuracy: round(m.worst_class_accuracy), ece: round(m.ece) };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function basename(p: string): string {
+  const parts = p.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? 'model';
+}
+
+/** sha256 over (text, labels, weight) of every example, in order. */
+export function dataHash(examples: readonly LabelledExample[]): string {
+  const h = createHash('sha256');
+  for (const ex of examples) h.update(`${ex.text}\u001f${ex.labels.join('\u001e')}\u001f${ex.weight}\n`);
+  return `sha256:${h.digest('hex')}`;
+}
+
