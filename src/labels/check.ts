@@ -1,0 +1,198 @@
+import type { ErrorRecord, LabelledExample, SourcePosition } from '../types.js';
+import { readLabelled } from '../io/labelled.js';
+import { LabelSetError, loadLabelSet } from './label-set.js';
+import { TaxonomyError, type Taxonomy } from './taxonomy.js';
+
+export interface LabelCheckReport {
+  ok: boolean;
+  errors: string[];
+  warnings: string[];
+  /** Examples per topic x language (every taxonomy topic x every language seen, zeros included). */
+  counts: { topic: string; lang: string; count: number }[];
+  /** Number of examples that parsed. */
+  total: number;
+  files: string[];
+}
+
+export interface LabelCheckOptions {
+  /** Warn when the largest topic has more than this many times the examples of the smallest (default 10). */
+  imbalanceRatio?: number;
+  /** Warn when a topic has fewer examples than this (default 20). */
+  minPerTopic?: number;
+}
+
+const HAN = /\p{Script=Han}/u;
+
+/** Crude on purpose: only used to fill in a missing `lang` for the counts table. */
+function guessLang(text: string): string {
+  return HAN.test(text) ? 'zh' : 'en';
+}
+
+function normaliseText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+function at(pos: SourcePosition): string {
+  return `${pos.file}:${pos.line}`;
+}
+
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  const sa = [...new Set(a)].sort();
+  const sb = [...new Set(b)].sort();
+  return sa.length === sb.length && sa.every((l, i) => l === sb[i]);
+}
+
+/** zh and en first, then any other languages alphabetically. */
+export function orderLangs(langs: Iterable<string>): string[] {
+  const rank = (l: string): number => (l === 'zh' ? 0 : l === 'en' ? 1 : 2);
+  return [...new Set(langs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** The checks on already-read examples; checkLabelSet adds the file reading. */
+export function checkExamples(
+  taxonomy: Taxonomy,
+  examples: readonly LabelledExample[],
+  readErrors: readonly ErrorRecord[],
+  files: readonly string[],
+  opts: LabelCheckOptions = {},
+): LabelCheckReport {
+  const imbalanceRatio = opts.imbalanceRatio ?? 10;
+  const minPerTopic = opts.minPerTopic ?? 20;
+  // Line-level errors are sorted by position so parse errors and label errors interleave.
+  // readLabelled messages already start with "<file>:<line>: " and name the field.
+  const lineErrors: { pos: SourcePosition; message: string }[] = readErrors.map((e) => ({ pos: e, message: e.message }));
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const topicIds = taxonomy.topics.map((t) => t.id);
+  const known = new Set(topicIds);
+  const counts = new Map<string, Map<string, number>>(topicIds.map((id) => [id, new Map()]));
+  const langs = new Set<string>();
+  const seen = new Map<string, LabelledExample>();
+
+  for (const ex of examples) {
+    const where = at(ex.pos);
+    if (ex.text.trim() === '') {
+      lineErrors.push({ pos: ex.pos, message: `${where}: empty text` });
+      continue;
+    }
+    for (const label of ex.labels) {
+      if (!known.has(label)) lineErrors.push({ pos: ex.pos, message: `${where}: unknown label "${label}" (not in taxonomy)` });
+    }
+
+    const key = normaliseText(ex.text);
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, ex);
+    } else if (sameLabels(first.labels, ex.labels)) {
+      warnings.push(`duplicate text: ${at(first.pos)} and ${where}`);
+    } else {
+      lineErrors.push({
+        pos: ex.pos,
+        message: `same text with different labels: ${at(first.pos)} (${first.labels.join(', ')}) and ${where} (${ex.labels.join(', ')})`,
+      });
+    }
+
+    const lang = ex.lang?.trim() || guessLang(ex.text);
+    for (const label of new Set(ex.labels)) {
+      const byLang = counts.get(label);
+      if (!byLang) continue;
+      byLang.set(lang, (byLang.get(lang) ?? 0) + 1);
+      langs.add(lang);
+    }
+  }
+
+  const fileRank = new Map(files.map((f, i) => [f, i]));
+  const rank = (p: SourcePosition): number => fileRank.get(p.file) ?? files.length;
+  lineErrors.sort((a, b) => rank(a.pos) - rank(b.pos) || a.pos.line - b.pos.line);
+  errors.push(...lineErrors.map((e) => e.message));
+
+  const langList = orderLangs(langs);
+  const totals = new Map(topicIds.map((id) => [id, [...counts.get(id)!.values()].reduce((a, b) => a + b, 0)]));
+  for (const id of topicIds) {
+    const n = totals.get(id)!;
+    if (n === 0) {
+      errors.push(`topic "${id}" has no examples`);
+      continue;
+    }
+    if (n < minPerTopic) warnings.push(`topic "${id}" has only ${n} example${n === 1 ? '' : 's'} (minimum ${minPerTopic})`);
+    for (const lang of langList) {
+      if (!counts.get(id)!.get(lang)) warnings.push(`topic "${id}" has no "${lang}" examples (other topics do)`);
+    }
+  }
+
+  const present = topicIds.filter((id) => totals.get(id)! > 0);
+  if (present.length > 1) {
+    const largest = present.reduce((a, b) => (totals.get(b)! > totals.get(a)! ? b : a));
+    const smallest = present.reduce((a, b) => (totals.get(b)! < totals.get(a)! ? b : a));
+    const ratio = totals.get(largest)! / totals.get(smallest)!;
+    if (ratio > imbalanceRatio) {
+      warnings.push(
+        `imbalance: largest topic "${largest}" has ${totals.get(largest)} examples, smallest "${smallest}" has ` +
+          `${totals.get(smallest)} (ratio ${ratio.toFixed(1)} > ${imbalanceRatio})`,
+      );
+    }
+  }
+
+  return {
+    ok: errors.length === 0,
+    errors,
+    warnings,
+    counts: topicIds.flatMap((topic) => langList.map((lang) => ({ topic, lang, count: counts.get(topic)!.get(lang) ?? 0 }))),
+    total: examples.length,
+    files: [...files],
+  };
+}
+
+/**
+ * Check a label set directory. Problems with the directory or taxonomy.yaml are reported as
+ * errors in the report rather than thrown, so `topicmix labels check` can print them.
+ */
+export async function checkLabelSet(dir: string, opts: LabelCheckOptions = {}): Promise<LabelCheckReport> {
+  let set;
+  try {
+    set = await loadLabelSet(dir);
+  } catch (err) {
+    if (err instanceof TaxonomyError) return failed(err.issues);
+    if (err instanceof LabelSetError) return failed([err.message]);
+    throw err;
+  }
+  const { examples, errors } = await readLabelled(set.files);
+  return checkExamples(set.taxonomy, examples, errors, set.files, opts);
+}
+
+function failed(errors: string[]): LabelCheckReport {
+  return { ok: false, errors, warnings: [], counts: [], total: 0, files: [] };
+}
+
+const MAX_LISTED = 50;
+
+function listSection(title: string, items: readonly string[]): string[] {
+  if (items.length === 0) return [];
+  const shown = items.slice(0, MAX_LISTED).map((m) => `  - ${m}`);
+  if (items.length > MAX_LISTED) shown.push(`  ... and ${items.length - MAX_LISTED} more (see --json)`);
+  return ['', `${title} (${items.length}):`, ...shown];
+}
+
+export function formatCheckReport(r: LabelCheckReport): string {
+  const out: string[] = [];
+  if (r.counts.length > 0) {
+    const topics = [...new Set(r.counts.map((c) => c.topic))];
+    const langs = orderLangs(r.counts.map((c) => c.lang));
+    const count = new Map(r.counts.map((c) => [`${c.topic}\u0000${c.lang}`, c.count]));
+    const header = ['topic', ...langs, 'total'];
+    const rows = topics.map((t) => {
+      const cells = langs.map((l) => count.get(`${t}\u0000${l}`) ?? 0);
+      return [t, ...cells.map(String), String(cells.reduce((a, b) => a + b, 0))];
+    });
+    const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
+    const line = (cells: string[]): string =>
+      cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
+    out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
+    out.push('');
+  }
+  const nFiles = r.files.length;
+  out.push(`${r.total} example${r.total === 1 ? '' : 's'} in ${nFiles} file${nFiles === 1 ? '' : 's'}`);
+  out.push(...listSection('errors', r.errors), ...listSection('warnings', r.warnings));
+  out.push('', r.ok ? 'OK' : `FAILED: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}`);
+  return out.join('\n') + '\n';
+}
