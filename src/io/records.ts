@@ -1,0 +1,178 @@
+import type { ErrorCode, ErrorRecord, LabelledExample } from '../types.js';
+import { displayPath } from './inputs.js';
+import type { RawLine } from './line-reader.js';
+
+/** Lines up to this size are copied into error records (`raw`) so they can be replayed. */
+export const MAX_RAW_IN_ERROR_BYTES = 1024 * 1024;
+
+/**
+ * Build the error record for a bad line. `what` is the problem alone; the message gets the
+ * `<file>:<line>: ` prefix here, so every message in the project has the same shape.
+ */
+export function errorRecord(raw: RawLine, code: ErrorCode, what: string, field?: string): ErrorRecord {
+  const rec: ErrorRecord = {
+    file: raw.file,
+    line: raw.line,
+    error: code,
+    message: `${displayPath(raw.file)}:${raw.line}: ${what}`,
+    byte_offset: raw.byteOffset,
+    byte_length: raw.byteLength,
+  };
+  if (field !== undefined) rec.field = field;
+  if (raw.text !== null && raw.byteLength <= MAX_RAW_IN_ERROR_BYTES) rec.raw = raw.text;
+  return rec;
+}
+
+export type ParsedDoc = { ok: true; obj: Record<string, unknown>; text: string } | { ok: false; error: ErrorRecord };
+
+/** JSON type name for messages: "null", "array", "number", ... */
+export function jsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function isBlank(s: string): boolean {
+  if (s.length === 0) return true;
+  const c = s.charCodeAt(0);
+  // Fast path: a printable ASCII first character means not blank.
+  if (c > 0x20 && c < 0x7f) return false;
+  return s.trim().length === 0;
+}
+
+type ObjResult = { ok: true; obj: Record<string, unknown> } | { ok: false; error: ErrorRecord };
+
+function parseObject(raw: RawLine): ObjResult {
+  if (raw.error !== undefined) return { ok: false, error: errorRecord(raw, raw.error.code, raw.error.message) };
+  const line = raw.text;
+  if (line === null) return { ok: false, error: errorRecord(raw, 'invalid_utf8', 'line could not be decoded') };
+  if (isBlank(line)) return { ok: false, error: errorRecord(raw, 'invalid_json', 'empty line') };
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (err) {
+    return { ok: false, error: errorRecord(raw, 'invalid_json', `invalid JSON: ${(err as Error).message}`) };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return { ok: false, error: errorRecord(raw, 'not_object', `expected a JSON object, got ${jsonTypeName(v)}`) };
+  }
+  return { ok: true, obj: v as Record<string, unknown> };
+}
+
+type TextResult = { ok: true; text: string } | { ok: false; error: ErrorRecord };
+
+function requiredText(raw: RawLine, obj: Record<string, unknown>, field: string): TextResult {
+  const v = Object.hasOwn(obj, field) ? obj[field] : undefined;
+  if (v === undefined) return { ok: false, error: errorRecord(raw, 'missing_field', `field "${field}" is missing`, field) };
+  if (typeof v !== 'string') {
+    return { ok: false, error: errorRecord(raw, 'not_string', `field "${field}" must be a string, got ${jsonTypeName(v)}`, field) };
+  }
+  if (isBlank(v)) {
+    return { ok: false, error: errorRecord(raw, 'empty_text', `field "${field}" is empty or whitespace-only`, field) };
+  }
+  return { ok: true, text: v };
+}
+
+/**
+ * Parse one document line: a JSON object whose `field` (a top-level key; dotted paths are not
+ * interpreted, so `meta.body` means the key "meta.body") holds non-blank text.
+ */
+export function parseDocLine(raw: RawLine, field: string): ParsedDoc {
+  const o = parseObject(raw);
+  if (!o.ok) return o;
+  const t = requiredText(raw, o.obj, field);
+  if (!t.ok) return t;
+  return { ok: true, obj: o.obj, text: t.text };
+}
+
+export type ParsedLabelled = { ok: true; example: LabelledExample } | { ok: false; error: ErrorRecord };
+
+/** null counts as absent for optional fields (exporters often write null for missing values). */
+function optional(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? (obj[key] ?? undefined) : undefined;
+}
+
+function invalid(raw: RawLine, field: string, expected: string, got: unknown): { ok: false; error: ErrorRecord } {
+  return {
+    ok: false,
+    error: errorRecord(raw, 'invalid_field', `field "${field}" must be ${expected}, got ${describe(got)}`, field),
+  };
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return v.length === 0 ? 'an empty string' : isBlank(v) ? 'a blank string' : 'a string';
+  if (typeof v === 'number') return `${v}`;
+  return jsonTypeName(v);
+}
+
+/**
+ * Parse one labelled line: `{"text": "...", "label": "..."}` with optional `labels` (non-empty array
+ * of non-empty strings; unioned after `label`, duplicates dropped), `lang`, `title` (strings),
+ * `id` (string or number, kept as a string) and `weight` (finite number > 0, default 1).
+ * `null` counts as absent for every optional field.
+ */
+export function parseLabelledLine(raw: RawLine, opts: { field?: string } = {}): ParsedLabelled {
+  const field = opts.field ?? 'text';
+  const o = parseObject(raw);
+  if (!o.ok) return o;
+  const obj = o.obj;
+  const t = requiredText(raw, obj, field);
+  if (!t.ok) return t;
+
+  const labels: string[] = [];
+  const label = optional(obj, 'label');
+  if (label !== undefined) {
+    if (typeof label !== 'string' || isBlank(label)) return invalid(raw, 'label', 'a non-empty string', label);
+    labels.push(label);
+  }
+  const list = optional(obj, 'labels');
+  if (list !== undefined) {
+    if (!Array.isArray(list) || list.length === 0) {
+      return invalid(raw, 'labels', 'a non-empty array of non-empty strings', list);
+    }
+    for (let i = 0; i < list.length; i++) {
+      const l: unknown = list[i];
+      if (typeof l !== 'string' || isBlank(l)) {
+        return {
+          ok: false,
+          error: errorRecord(
+            raw,
+            'invalid_field',
+            `field "labels" must be a non-empty array of non-empty strings, element ${i} is ${describe(l)}`,
+            'labels',
+          ),
+        };
+      }
+      if (!labels.includes(l)) labels.push(l);
+    }
+  }
+  if (labels.length === 0) {
+    return { ok: false, error: errorRecord(raw, 'missing_field', 'field "label" (or "labels") is missing', 'label') };
+  }
+
+  const example: LabelledExample = { text: t.text, labels, weight: 1, pos: { file: raw.file, line: raw.line } };
+  const lang = optional(obj, 'lang');
+  if (lang !== undefined) {
+    if (typeof lang !== 'string' || isBlank(lang)) return invalid(raw, 'lang', 'a non-empty string', lang);
+    example.lang = lang;
+  }
+  const id = optional(obj, 'id');
+  if (id !== undefined) {
+    if (typeof id === 'number' && Number.isFinite(id)) example.id = String(id);
+    else if (typeof id === 'string' && id.length > 0) example.id = id;
+    else return invalid(raw, 'id', 'a non-empty string or a number', id);
+  }
+  const title = optional(obj, 'title');
+  if (title !== undefined) {
+    if (typeof title !== 'string') return invalid(raw, 'title', 'a string', title);
+    example.title = title;
+  }
+  const weight = optional(obj, 'weight');
+  if (weight !== undefined) {
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
+      return invalid(raw, 'weight', 'a finite number > 0', weight);
+    }
+    example.weight = weight;
+  }
+  return { ok: true, example };
+}
