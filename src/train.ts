@@ -30,12 +30,13 @@ export interface TrainOptions {
   /** Text field. Default 'text'. */
   field?: string;
   seed?: number;
-  /** Default 'auto': about 1,200 updates in all, at least 5 epochs, at most 30. */
+  /** Default 'auto': about 800 updates in all, at least 4 epochs, at most 30. */
   epochs?: number | 'auto';
   /** Default 'auto': 16 for small data up to 128 for large. */
   batchSize?: number | 'auto';
   dim?: number;
   lr?: number;
+  /** Default 'balanced': every class weighs the same in the loss, whatever its share of the labelled data (labelled sets are rarely sampled like the corpus, and rare topics matter). */
   classWeight?: 'none' | 'balanced';
   buckets?: number;
   ngrams?: 1 | 2;
@@ -101,7 +102,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const seed = options.seed ?? 1;
   const dim = options.dim ?? 32;
   const lr = options.lr ?? 0.01;
-  const classWeight = options.classWeight ?? 'none';
+  const classWeight = options.classWeight ?? 'balanced';
   validateHyper({ epochs, batchSize, dim, lr, seed });
   log(`training: ${labels.length} labels, dim ${dim}, ${featurizerConfig.buckets} buckets, ${epochs} epochs, batch ${batchSize}, lr ${lr}, seed ${seed}`);
   const result = trainSparse(trainSet, featurizerConfig.buckets, labels.length, {
@@ -178,10 +179,10 @@ export function autoBatchSize(n: number): number {
   return Math.min(128, Math.max(16, b));
 }
 
-/** Epochs giving about 1,200 updates in all, within [5, 30]. */
+/** Epochs giving about 800 updates in all, within [4, 30]. */
 export function autoEpochs(n: number, batchSize: number): number {
   const steps = Math.ceil(n / batchSize);
-  return Math.min(30, Math.max(5, Math.ceil(1200 / steps)));
+  return Math.min(30, Math.max(4, Math.ceil(800 / steps)));
 }
 
 function validateHyper(h: { epochs: number; batchSize: number; dim: number; lr: number; seed: number }): void {

@@ -62,9 +62,15 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
   if (data.n === 0) throw new Error('training data is empty');
   const rng = new Rng(opt.seed);
 
-  const E = new Float32Array(V * D);
-  const mE = new Float32Array(V * D);
-  const vE = new Float32Array(V * D);
+  // Train on the rows the data uses, renumbered by frequency: a few hundred thousand hot rows instead of
+  // a table of `buckets` rows, so updates stay in cache. Row `U` is an all-zero row for dev ids never
+  // seen in training. Scattered back to the full table at the end.
+  const { remap, rows: U } = compactRows(data.ids, V);
+  const ids = mapIds(data.ids, remap, U);
+  const devIds = opt.dev ? mapIds(opt.dev.ids, remap, U) : undefined;
+  const E = new Float32Array((U + 1) * D);
+  const mE = new Float32Array(U * D);
+  const vE = new Float32Array(U * D);
   const W = new Float32Array(D * K);
   const limit = Math.sqrt(6 / (D + K));
   for (let i = 0; i < W.length; i++) W[i] = (rng.next() * 2 - 1) * limit;
@@ -73,10 +79,10 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
   const vW = new Float32Array(D * K);
   const mb = new Float32Array(K);
   const vb = new Float32Array(K);
-  const params: ModelParams = { buckets: V, dim: D, numLabels: K, E, W, b };
+  const params: ModelParams = { buckets: U + 1, dim: D, numLabels: K, E, W, b };
 
   const classWeights = classWeightsFor(data, K, opt.classWeight);
-  const slot = new Int32Array(V).fill(-1);
+  const slot = new Int32Array(U).fill(-1);
   let touched = new Int32Array(4096);
   let gE = new Float32Array(4096 * D);
   const gW = new Float32Array(D * K);
@@ -94,7 +100,8 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
   let bestAcc = -1;
   let bestEpoch = opt.epochs;
   let step = 0;
-  const { ids, offsets, targets, targetOffsets, weights } = data;
+  const { offsets, targets, targetOffsets, weights } = data;
+  const devCompact = opt.dev && devIds ? { ...opt.dev, ids: devIds } : undefined;
 
   for (let epoch = 1; epoch <= opt.epochs; epoch++) {
     const t0 = performance.now();
@@ -200,8 +207,8 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
       opt.onProgress?.(step, totalSteps);
     }
     const info: EpochInfo = { epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, seconds: (performance.now() - t0) / 1000 };
-    if (opt.dev && opt.dev.n > 0) {
-      info.devAccuracy = accuracyOf(params, opt.dev);
+    if (devCompact && devCompact.n > 0) {
+      info.devAccuracy = accuracyOf(params, devCompact);
       if (info.devAccuracy > bestAcc) {
         bestAcc = info.devAccuracy;
         bestEpoch = epoch;
@@ -211,7 +218,39 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
     history.push(info);
     opt.onEpoch?.(info);
   }
-  return { params: best && bestEpoch !== opt.epochs ? best : params, history, bestEpoch };
+  const kept = best && bestEpoch !== opt.epochs ? best : params;
+  return { params: { ...kept, buckets: V, E: scatterRows(kept.E, remap, V, D) }, history, bestEpoch };
+}
+
+/** Row numbers for the ids in use, most frequent first (deterministic: ties by id). */
+function compactRows(ids: Int32Array, V: number): { remap: Int32Array; rows: number } {
+  const counts = new Int32Array(V);
+  for (let j = 0; j < ids.length; j++) counts[ids[j]!]!++;
+  const used: number[] = [];
+  for (let r = 0; r < V; r++) if (counts[r]! > 0) used.push(r);
+  used.sort((a, b) => counts[b]! - counts[a]! || a - b);
+  const remap = new Int32Array(V).fill(-1);
+  for (let u = 0; u < used.length; u++) remap[used[u]!] = u;
+  return { remap, rows: used.length };
+}
+
+function mapIds(ids: Int32Array, remap: Int32Array, zeroRow: number): Int32Array {
+  const out = new Int32Array(ids.length);
+  for (let j = 0; j < ids.length; j++) {
+    const r = remap[ids[j]!]!;
+    out[j] = r < 0 ? zeroRow : r;
+  }
+  return out;
+}
+
+/** The full [V, D] table: trained rows in place, all others (and the padding row 0) zero. */
+function scatterRows(compact: Float32Array, remap: Int32Array, V: number, D: number): Float32Array {
+  const E = new Float32Array(V * D);
+  for (let r = 0; r < V; r++) {
+    const u = remap[r]!;
+    if (u >= 0) E.set(compact.subarray(u * D, u * D + D), r * D);
+  }
+  return E;
 }
 
 function adamDense(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number): void {

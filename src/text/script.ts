@@ -37,8 +37,8 @@ export function countScripts(text: string): ScriptCounts {
 }
 
 // One Han character carries about as much text as two to three Latin letters; weighing Latin
-// letters by 1/2 makes a Chinese article that quotes a few English names still count as zh.
-const LATIN_PER_HAN = 2;
+// letters by 1/3 makes a Chinese article that quotes a few English names still count as zh.
+const LATIN_PER_HAN = 3;
 const DOMINANT = 0.8;
 
 /**

@@ -1,0 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A small made-up bilingual labelled set (3 topics x zh + en), for fast training in tests. */
+export const TINY_EXAMPLES: { text: string; label: string }[] = [];
+const topics: Record<string, { zh: string[]; en: string[] }> = {
+  sports: {
+    zh: ['足球比赛', '篮球联赛', '球队夺冠', '运动员训练', '奥运会金牌', '世界杯决赛', '网球公开赛', '马拉松比赛'],
+    en: ['football match', 'basketball league', 'team wins the title', 'athletes training', 'olympic gold medal', 'world cup final', 'tennis open', 'marathon race'],
+  },
+  finance: {
+    zh: ['股市上涨', '央行降息', '银行贷款', '公司财报', '投资基金', '房价调控', '通货膨胀', '债券收益率'],
+    en: ['stock market rally', 'central bank cuts rates', 'bank loans', 'quarterly earnings report', 'investment fund', 'housing prices policy', 'inflation rises', 'bond yields'],
+  },
+  tech: {
+    zh: ['手机芯片', '人工智能模型', '软件更新', '电脑处理器', '互联网公司', '机器人技术', '云计算服务', '操作系统漏洞'],
+    en: ['smartphone chip', 'artificial intelligence model', 'software update', 'computer processor', 'internet company', 'robot technology', 'cloud computing service', 'operating system bug'],
+  },
+};
+for (const [label, { zh, en }] of Object.entries(topics)) {
+  for (let i = 0; i < zh.length; i++) {
+    TINY_EXAMPLES.push({ text: `${zh[i]}，${zh[(i + 3) % zh.length]}的最新消息`, label });
+    TINY_EXAMPLES.push({ text: `News about the ${en[i]} and the ${en[(i + 3) % en.length]}`, label });
+  }
+}
+
+export function tempDir(prefix = 'topicmix-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeJsonl(path: string, rows: object[]): string {
+  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return path;
+}
