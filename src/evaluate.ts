@@ -1,13 +1,18 @@
 import { loadClassifier, type Classifier } from './classifier.js';
 import { computeMetrics, metricsByGroup, type EvalMetrics } from './eval/metrics.js';
 import { formatErrors, readLabelled } from './io/labelled.js';
+import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
 import type { BackendPreference } from './model/backend.js';
+import type { ErrorRecord, LabelledExample } from './types.js';
 
 export interface EvalOptions {
   /** Model folder. */
   model: string;
   /** Labelled JSONL files or globs. */
   data: string[];
+  /** Label mapping files: their `test` files (relative to `dataRoot`) are evaluated with their labels mapped. */
+  map?: string[];
+  dataRoot?: string;
   field?: string;
   backend?: BackendPreference;
   /** Skip examples whose labels the model does not know (counted in `skipped_unknown`) instead of failing. */
@@ -21,15 +26,39 @@ export interface EvalReport extends EvalMetrics {
   data: string[];
   backend: string;
   /** Metrics per language (the example's `lang`, else the detected script). */
-  per_lang: Record<string, Pick<EvalMetrics, 'n' | 'accuracy' | 'macro_f1' | 'worst_class_accuracy' | 'ece'>>;
+  per_lang: Record<string, MetricsSummary>;
+  /** Metrics per source: the mapping's dataset name, or 'data' for --data files. */
+  per_source: Record<string, MetricsSummary>;
   skipped_unknown: number;
   skipped_bad_lines: number;
+}
+
+export type MetricsSummary = Pick<EvalMetrics, 'n' | 'accuracy' | 'macro_f1' | 'worst_class_accuracy' | 'ece'>;
+
+function summarize(groups: Record<string, EvalMetrics>): Record<string, MetricsSummary> {
+  return Object.fromEntries(Object.entries(groups).map(([k, m]) => [k, { n: m.n, accuracy: m.accuracy, macro_f1: m.macro_f1, worst_class_accuracy: m.worst_class_accuracy, ece: m.ece }]));
 }
 
 /** Evaluates a model on labelled data: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE. */
 export async function evaluateModel(options: EvalOptions, loaded?: Classifier): Promise<EvalReport> {
   const clf = loaded ?? (await loadClassifier(options.model, { ...(options.backend && { backend: options.backend }) }));
-  const { examples, errors } = await readLabelled(options.data, { field: options.field ?? 'text' });
+  const field = options.field ?? 'text';
+  const examples: LabelledExample[] = [];
+  const sources: string[] = [];
+  const errors: ErrorRecord[] = [];
+  const add = async (files: string[], source: string, m?: LabelMapping): Promise<void> => {
+    const r = await readLabelled(files, { field });
+    errors.push(...r.errors);
+    const got = m ? applyMapping(r.examples, m, new Set(clf.labels)).examples : r.examples;
+    examples.push(...got);
+    for (let i = 0; i < got.length; i++) sources.push(source);
+  };
+  if (options.data.length) await add(options.data, 'data');
+  for (const file of options.map ?? []) {
+    const m = await loadMapping(file);
+    if (m.test.length === 0) throw new Error(`eval: ${file} names no test files`);
+    await add(mappingFiles(m, 'test', options.dataRoot ?? '.'), m.dataset, m);
+  }
   if (errors.length > 0 && !options.skipBadLines) {
     throw new Error(`eval: ${errors.length} bad line(s):\n${formatErrors(errors)}\n(fix them, or pass --skip-bad-lines)`);
   }
@@ -41,8 +70,10 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
       `eval: ${unknown.length} example(s) have labels the model does not know (model labels: ${clf.labels.join(', ')}):\n${shown.join('\n')}${unknown.length > 10 ? `\n... and ${unknown.length - 10} more` : ''}\n(pass --ignore-unknown to skip them)`,
     );
   }
-  const usable = unknown.length ? examples.filter((e) => e.labels.every((l) => known.has(l))) : examples;
-  if (usable.length === 0) throw new Error(`eval: no usable examples in ${options.data.join(', ')}`);
+  const keep = examples.map((e) => e.labels.every((l) => known.has(l)));
+  const usable = examples.filter((_, i) => keep[i]);
+  const usableSources = sources.filter((_, i) => keep[i]);
+  if (usable.length === 0) throw new Error(`eval: no usable examples in ${[...options.data, ...(options.map ?? [])].join(', ')}`);
   const preds = await clf.classifyBatch(usable.map((e) => e.text), { topK: 1, threshold: 0 });
   const gold = usable.map((e) => e.labels);
   const predicted = preds.map((p) => p.topics[0]!.label);
@@ -50,8 +81,7 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   const metrics = computeMetrics(gold, predicted, confidence, clf.labels);
   const langs = usable.map((e, i) => e.lang ?? preds[i]!.lang);
   const byLang = metricsByGroup(langs, gold, predicted, confidence, clf.labels);
-  const per_lang = Object.fromEntries(
-    Object.entries(byLang).map(([k, m]) => [k, { n: m.n, accuracy: m.accuracy, macro_f1: m.macro_f1, worst_class_accuracy: m.worst_class_accuracy, ece: m.ece }]),
-  );
-  return { ...metrics, model: clf.dir, data: options.data, backend: clf.backend, per_lang, skipped_unknown: unknown.length, skipped_bad_lines: errors.length };
+  const per_lang = summarize(byLang);
+  const per_source = summarize(metricsByGroup(usableSources, gold, predicted, confidence, clf.labels));
+  return { ...metrics, model: clf.dir, data: options.data, backend: clf.backend, per_lang, per_source, skipped_unknown: unknown.length, skipped_bad_lines: errors.length };
 }

@@ -6,6 +6,7 @@ import { makePlugins } from './features/plugins.js';
 import { formatErrors, readLabelled } from './io/labelled.js';
 import { writeFileAtomic } from './io/atomic-writer.js';
 import { loadLabelSet } from './labels/label-set.js';
+import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
 import { tf, useBackend } from './model/backend.js';
 import { encodeExamples, type EncodedDataset } from './model/dataset.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model/metadata.js';
@@ -21,6 +22,13 @@ export interface TrainOptions {
   data?: string[];
   /** A label set directory (taxonomy.yaml + labelled JSONL); its taxonomy fixes the label order and names. */
   labels?: string;
+  /**
+   * Label mapping files (see labels/mapping.ts): each maps a dataset's labels onto the taxonomy; a
+   * mapping that names `train` files brings them in (relative to `dataRoot`), one without applies to `data`.
+   */
+  map?: string[];
+  /** Root for the files named in mappings. Default: the current directory. */
+  dataRoot?: string;
   /** Dev files: the epoch with the best dev accuracy is kept and dev metrics go into the model card. */
   dev?: string[];
   /** Output model folder. */
@@ -63,18 +71,37 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const log = options.onLog ?? (() => {});
   const field = options.field ?? 'text';
-  let files = options.data ?? [];
+  const dataFiles = options.data ?? [];
+  let setFiles: string[] = [];
   let labelOrder: string[] | undefined;
   let labelNames: ModelMetadata['labelNames'];
   if (options.labels) {
     const set = await loadLabelSet(options.labels);
-    files = [...set.files, ...files];
+    setFiles = set.files;
     labelOrder = set.taxonomy.topics.map((t) => t.id);
     labelNames = Object.fromEntries(set.taxonomy.topics.map((t) => [t.id, { en: t.names.en, zh: t.names.zh }]));
   }
-  if (files.length === 0) throw new Error('train: no data: give --data FILE... or --labels DIR');
 
-  const train = await readChecked(files, field, 'training', options.skipBadLines ?? false, log);
+  const skip = options.skipBadLines ?? false;
+  const maps = await Promise.all((options.map ?? []).map(loadMapping));
+  const topicSet = labelOrder ? new Set(labelOrder) : undefined;
+  const forData = maps.filter((m) => m.train.length === 0);
+  if (forData.length > 1) throw new Error(`train: ${forData.map((m) => m.file).join(', ')} name no train files, so each would apply to --data: give at most one such mapping`);
+  if (forData.length === 1 && dataFiles.length === 0) throw new Error(`train: ${forData[0]!.file} names no train files and there is no --data to apply it to`);
+  // the label set's own files are in taxonomy ids already; a mapping without files applies to --data
+  let train: LabelledExample[] = setFiles.length ? await readChecked(setFiles, field, 'label set', skip, log) : [];
+  if (dataFiles.length > 0) {
+    const own = await readChecked(dataFiles, field, 'training', skip, log);
+    train = train.concat(forData.length ? mapped(own, forData[0]!, topicSet, log) : own);
+  }
+  let files = [...setFiles, ...dataFiles];
+  const dataRoot = options.dataRoot ?? '.';
+  for (const m of maps.filter((x) => x.train.length > 0)) {
+    const mfiles = mappingFiles(m, 'train', dataRoot);
+    files = [...files, ...mfiles];
+    train = train.concat(mapped(await readChecked(mfiles, field, `${m.dataset} training`, skip, log), m, topicSet, log));
+  }
+  if (files.length === 0) throw new Error('train: no data: give --data FILE..., --labels DIR or --map with train files');
   if (train.length === 0) throw new Error(`train: no usable examples in ${files.join(', ')}`);
   const labels = labelOrder ?? [...new Set(train.flatMap((e) => e.labels))].sort();
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -136,6 +163,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       dataHash: dataHash(train),
       trainFiles: files,
       devFiles: options.dev ?? [],
+      mappings: maps.map((m) => m.file),
       nTrain: train.length,
       nDev: devExamples.length,
       history: result.history.map((h) => ({ epoch: h.epoch, loss: round(h.loss), ...(h.devAccuracy !== undefined && { devAccuracy: round(h.devAccuracy) }) })),
@@ -148,6 +176,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: options.quantize ?? 'float32' }));
   const seconds = (performance.now() - t0) / 1000;
   return { dir: options.out, meta, history: result.history, ...(devMetrics && { devMetrics }), seconds, weightBytes };
+}
+
+function mapped(examples: LabelledExample[], m: LabelMapping, topics: ReadonlySet<string> | undefined, log: (m: string) => void): LabelledExample[] {
+  const r = applyMapping(examples, m, topics);
+  log(`${m.dataset}: ${r.examples.length} examples mapped by ${m.file}${r.dropped ? `, ${r.dropped} left out (labels mapped to null)` : ''}`);
+  return r.examples;
 }
 
 async function readChecked(files: string[], field: string, what: string, skip: boolean, log: (m: string) => void): Promise<LabelledExample[]> {

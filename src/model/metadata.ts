@@ -30,6 +30,8 @@ export interface TrainingRecord {
   dataHash: string;
   trainFiles: string[];
   devFiles: string[];
+  /** label mapping files applied */
+  mappings: string[];
   nTrain: number;
   nDev: number;
   history: { epoch: number; loss: number; devAccuracy?: number }[];

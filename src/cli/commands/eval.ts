@@ -6,7 +6,9 @@ import { backend, note } from '../options.js';
 
 interface EvalFlags {
   model: string;
-  data: string[];
+  data?: string[];
+  map?: string[];
+  dataRoot: string;
   field: string;
   json: boolean;
   backend: BackendPreference;
@@ -20,7 +22,9 @@ export function registerEvalCommand(program: Command): void {
     .command('eval')
     .description('evaluate a model on labelled JSONL: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE')
     .requiredOption('--model <dir>', 'model folder')
-    .requiredOption('--data <files...>', 'labelled JSONL files or globs')
+    .option('--data <files...>', 'labelled JSONL files or globs')
+    .option('--map <files...>', 'label mapping YAML files: evaluate their test files with mapped labels')
+    .option('--data-root <dir>', 'root of the files named in mappings', '.')
     .option('--field <name>', 'text field', 'text')
     .option('--json', 'print one JSON object', false)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
@@ -28,8 +32,10 @@ export function registerEvalCommand(program: Command): void {
     .option('--skip-bad-lines', 'skip malformed lines instead of failing', false)
     .option('--verbose', 'print the backend in use', false)
     .action(async (f: EvalFlags) => {
-      const report = await evaluateModel({ model: f.model, data: f.data, field: f.field, backend: f.backend, ignoreUnknown: f.ignoreUnknown, skipBadLines: f.skipBadLines });
+      if (!f.data && !f.map) throw new Error('eval: give --data FILE... or --map MAPPING...');
+      const report = await evaluateModel({ model: f.model, data: f.data ?? [], ...(f.map && { map: f.map }), dataRoot: f.dataRoot, field: f.field, backend: f.backend, ignoreUnknown: f.ignoreUnknown, skipBadLines: f.skipBadLines });
       if (f.verbose) note(`backend: ${report.backend}`);
+      if (report.skipped_bad_lines) note(`skipped ${report.skipped_bad_lines} bad line(s)`);
       if (report.skipped_unknown) note(`skipped ${report.skipped_unknown} example(s) with labels the model does not know`);
       if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
       else {

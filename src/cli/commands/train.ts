@@ -6,6 +6,8 @@ import { progressBar } from '../progress.js';
 interface TrainFlags {
   data?: string[];
   labels?: string;
+  map?: string[];
+  dataRoot: string;
   dev?: string[];
   out: string;
   name?: string;
@@ -32,6 +34,8 @@ export function registerTrainCommand(program: Command): void {
     .description('train a topic classifier on labelled JSONL ({"text", "label"} per line) and write a model folder')
     .option('--data <files...>', 'labelled JSONL files or globs (.jsonl, .jsonl.gz)')
     .option('--labels <dir>', 'label set folder: taxonomy.yaml + labelled JSONL (alternative to --data)')
+    .option('--map <files...>', 'label mapping YAML files (dataset labels -> topics); mappings naming train files bring them in')
+    .option('--data-root <dir>', 'root of the files named in mappings', '.')
     .option('--dev <file>', 'dev JSONL: keeps the best epoch and reports dev metrics (repeatable)', collect)
     .requiredOption('--out <dir>', 'output model folder')
     .option('--name <name>', 'model name stored in its metadata (default: folder name)')
@@ -59,6 +63,8 @@ export function registerTrainCommand(program: Command): void {
       const result = await trainModel({
         ...(f.data && { data: f.data }),
         ...(f.labels && { labels: f.labels }),
+        ...(f.map && { map: f.map }),
+        dataRoot: f.dataRoot,
         ...(f.dev && { dev: f.dev }),
         out: f.out,
         ...(f.name && { name: f.name }),
