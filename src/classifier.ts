@@ -10,6 +10,23 @@ import { scriptOf, type ScriptCounts } from './text/script.js';
 import type { Prediction, Script, TopicScore } from './types.js';
 import { PACKAGE_ROOT } from './version.js';
 
+/** Indices of the k largest probabilities, largest first (ties: lower index first). */
+export function topIndices(p: Float32Array, k: number, out: number[] = []): number[] {
+  out.length = 0;
+  for (let j = 0; j < p.length; j++) {
+    if (out.length < k) out.push(j);
+    else if (p[j]! > p[out[k - 1]!]!) out[k - 1] = j;
+    else continue;
+    // bubble the new entry up; strict < keeps the lower index first on ties
+    for (let pos = out.length - 1; pos > 0 && p[out[pos - 1]!]! < p[out[pos]!]!; pos--) {
+      const t = out[pos]!;
+      out[pos] = out[pos - 1]!;
+      out[pos - 1] = t;
+    }
+  }
+  return out;
+}
+
 /** Folder of the model shipped with the package, used when no model is named. */
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'default');
 
@@ -32,10 +49,13 @@ export interface LoadOptions extends PredictOptions {
 /** A document to classify: a string, or an object with the text in `text` (or the field named by `field`). */
 export type DocInput = string | { text: string; [key: string]: unknown };
 
-interface Resolved {
-  topK: number;
-  threshold: number;
-  allScores: boolean;
+type Resolved = Required<PredictOptions>;
+
+/** Probabilities [n, K] (label order), detected scripts, and chunk counts (0 or 1 = not chunked). */
+export interface ScoredBatch {
+  probs: Float32Array;
+  scripts: Script[];
+  chunks: Int32Array;
 }
 
 /** A loaded topic classifier: featurizer + tfjs model + labels. Create it with `loadClassifier`. */
@@ -90,12 +110,31 @@ export class Classifier {
     if (batch.length > 0) yield* this.predictTexts(batch, options);
   }
 
-  /**
-   * The fast path under all of the above: featurize, one tfjs call for the batch, build predictions.
-   * Texts longer than the featurizer's chunk size are scored from the exact mean over all their chunks.
-   */
+  /** Predictions for a batch of texts (featurize, one tfjs call, build the prediction objects). */
   predictTexts(texts: readonly string[], options?: PredictOptions): Prediction[] {
     const opts = options ? resolve(options, this.defaults) : this.defaults;
+    const { probs, scripts, chunks } = this.scoreTexts(texts);
+    const K = this.labels.length;
+    const out: Prediction[] = new Array<Prediction>(texts.length);
+    for (let i = 0; i < texts.length; i++) {
+      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts);
+      if (chunks[i]! > 1) p.chunks = chunks[i]!;
+      out[i] = p;
+    }
+    return out;
+  }
+
+  /** Resolved prediction options (the loaded defaults overridden by `options`). */
+  predictOptions(options?: PredictOptions): Required<PredictOptions> {
+    return options ? resolve(options, this.defaults) : this.defaults;
+  }
+
+  /**
+   * The fast path under everything: featurize, one tfjs call for the batch; probabilities [n, K] in
+   * label order. Texts longer than the featurizer's chunk size are scored from the exact mean over all
+   * their chunks (`chunks[i]` says how many).
+   */
+  scoreTexts(texts: readonly string[]): ScoredBatch {
     const n = texts.length;
     const buf = this.buf;
     buf.clear();
@@ -115,14 +154,7 @@ export class Classifier {
     const probs = this.scorer.score(buf.view(), offsets);
     const chunks = new Int32Array(n);
     if (long) for (const i of long) chunks[i] = this.scoreLong(texts[i]!, probs, i, scripts);
-    const K = this.labels.length;
-    const out: Prediction[] = new Array<Prediction>(n);
-    for (let i = 0; i < n; i++) {
-      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts);
-      if (chunks[i]! > 1) p.chunks = chunks[i]!;
-      out[i] = p;
-    }
-    return out;
+    return { probs, scripts, chunks };
   }
 
   private scoreLong(text: string, probs: Float32Array, i: number, scripts: Script[]): number {
@@ -170,19 +202,7 @@ function textOf(doc: DocInput): string {
 
 function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Resolved): Prediction {
   const K = labels.length;
-  const k = Math.min(o.topK, K);
-  // partial selection: k is small, K may be large
-  const top: number[] = [];
-  for (let j = 0; j < K; j++) {
-    const v = p[j]!;
-    if (top.length < k) {
-      top.push(j);
-      top.sort((a, b) => p[b]! - p[a]! || a - b);
-    } else if (v > p[top[k - 1]!]!) {
-      top[k - 1] = j;
-      top.sort((a, b) => p[b]! - p[a]! || a - b);
-    }
-  }
+  const top = topIndices(p, Math.min(o.topK, K));
   const topics: TopicScore[] = top.map((j) => ({ label: labels[j]!, score: p[j]! }));
   const best = topics[0]!;
   const pred: Prediction = { label: best.score >= o.threshold ? best.label : null, score: best.score, topics, lang };

@@ -1,3 +1,4 @@
+import type { Tensor } from '@tensorflow/tfjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +59,7 @@ describe('model folder', () => {
     const width = Math.max(...rows.map((r) => r.length));
     const padded = rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(0)]);
     const scale = rows.map((r) => [width / r.length]);
-    const out = model.predict([tf.tensor2d(padded, undefined, 'int32'), tf.tensor2d(scale)]) as tf.Tensor;
+    const out = model.predict([tf.tensor2d(padded, undefined, 'int32'), tf.tensor2d(scale)]) as Tensor;
     const viaLayers = out.arraySync() as number[][];
     const ours = clf.predictTexts(texts, { allScores: true });
     for (let i = 0; i < texts.length; i++) {

@@ -1,8 +1,13 @@
-import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import type * as Tfjs from '@tensorflow/tfjs';
+
+// Loaded with require: importing tfjs's large CommonJS bundles from ESM runs Node's CJS export
+// scanner over them, which costs several hundred milliseconds at every start.
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs') as typeof Tfjs;
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
-export type Tf = typeof tf;
 
 let active: Promise<BackendName> | undefined;
 let activePreference: BackendPreference | undefined;
@@ -43,12 +48,12 @@ async function select(preference: BackendPreference): Promise<BackendName> {
 async function register(name: BackendName): Promise<void> {
   if (tf.findBackendFactory(name)) return;
   if (name === 'tensorflow') {
-    const pkg = '@tensorflow/tfjs-node';
-    await import(pkg);
+    require('@tensorflow/tfjs-node');
   } else if (name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
+    require('@tensorflow/tfjs-backend-wasm');
   }
   if (!tf.findBackendFactory(name)) throw new Error('backend did not register');
 }
 
 export { tf };
+export type { Tfjs };

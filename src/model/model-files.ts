@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-writer.js';
 import { VERSION } from '../version.js';
+import type { SymbolicTensor, Tensor, io } from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import { encodeFloat16 } from './float16.js';
 import { MODEL_FORMAT, type ModelMetadata } from './metadata.js';
@@ -13,7 +14,7 @@ export const WEIGHTS_BIN = 'weights.bin';
 /** How weights are stored in weights.bin: tfjs weight-spec quantization. */
 export type WeightQuantization = 'float32' | 'float16' | 'uint8';
 
-export type WeightSpec = tf.io.WeightsManifestEntry;
+export type WeightSpec = io.WeightsManifestEntry;
 
 export interface ModelJson {
   format: 'layers-model';
@@ -37,10 +38,10 @@ const OUTPUT = 'output';
 function topology(buckets: number, dim: number, numLabels: number): { topology: object; weightNames: { embedding: string; kernel: string; bias: string } } {
   const ids = tf.input({ shape: [null], dtype: 'int32', name: 'ids' });
   const scale = tf.input({ shape: [1], name: 'scale' });
-  const emb = tf.layers.embedding({ inputDim: 2, outputDim: dim, name: EMBEDDING, embeddingsInitializer: 'zeros' }).apply(ids) as tf.SymbolicTensor;
-  const mean = tf.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as tf.SymbolicTensor;
-  const scaled = tf.layers.multiply({ name: 'unpad' }).apply([mean, scale]) as tf.SymbolicTensor;
-  const probs = tf.layers.dense({ units: numLabels, activation: 'softmax', name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as tf.SymbolicTensor;
+  const emb = tf.layers.embedding({ inputDim: 2, outputDim: dim, name: EMBEDDING, embeddingsInitializer: 'zeros' }).apply(ids) as SymbolicTensor;
+  const mean = tf.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as SymbolicTensor;
+  const scaled = tf.layers.multiply({ name: 'unpad' }).apply([mean, scale]) as SymbolicTensor;
+  const probs = tf.layers.dense({ units: numLabels, activation: 'softmax', name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as SymbolicTensor;
   const model = tf.model({ inputs: [ids, scale], outputs: probs, name: 'topicmix' });
   const json = model.toJSON(undefined, false) as { config: { layers: { name: string; config: { input_dim?: number } }[] } };
   for (const layer of json.config.layers) if (layer.name === EMBEDDING) layer.config.input_dim = buckets;
@@ -153,7 +154,7 @@ export async function readModelDir(dir: string): Promise<ModelFiles> {
   if (!Array.isArray(manifest) || manifest.length === 0) throw new Error(`model: ${jsonPath}: weightsManifest is missing`);
   const specs = manifest.flatMap((g) => g.weights);
   const paths = manifest.flatMap((g) => g.paths);
-  const buffers: Buffer[] = [];
+  const buffers: Uint8Array[] = [];
   for (const p of paths) {
     try {
       buffers.push(await readFile(join(dir, p)));
@@ -166,12 +167,39 @@ export async function readModelDir(dir: string): Promise<ModelFiles> {
   if (got !== want) {
     throw new Error(`model: ${join(dir, paths.join('+'))} has ${got} bytes but ${jsonPath} declares weights of ${want} bytes (${specs.map((s) => `${s.name} [${s.shape.join('x')}]`).join(', ')}): the weights do not belong to this model.json`);
   }
-  const weightData = new ArrayBuffer(got);
-  const view = new Uint8Array(weightData);
+  return { dir, modelJson, meta, specs, weightData: concatToArrayBuffer(buffers, got) };
+}
+
+/** One ArrayBuffer holding all shards; a single large file's own buffer is used as is (no copy of the weights). */
+function concatToArrayBuffer(buffers: Uint8Array[], total: number): ArrayBuffer {
+  const only = buffers[0];
+  if (buffers.length === 1 && only && only.byteOffset === 0 && only.buffer.byteLength === total && only.buffer instanceof ArrayBuffer) return only.buffer;
+  const out = new Uint8Array(total);
   let off = 0;
   for (const b of buffers) {
-    view.set(b, off);
+    out.set(b, off);
     off += b.byteLength;
   }
-  return { dir, modelJson, meta, specs, weightData };
+  return out.buffer;
+}
+
+/**
+ * Tensors for the weights, in manifest order. Plain float32 weights are handed to tfjs as views of the
+ * file's buffer, so the only copy is the backend's own (tf.io.decodeWeights would slice a copy first);
+ * quantized weights go through tfjs's dequantization.
+ */
+export function decodeWeightTensors(files: ModelFiles): Tensor[] {
+  const out: Tensor[] = [];
+  let off = 0;
+  for (const spec of files.specs) {
+    const bytes = specBytes(spec);
+    if (spec.dtype === 'float32' && !spec.quantization && off % 4 === 0) {
+      out.push(tf.tensor(new Float32Array(files.weightData, off, bytes / 4), spec.shape, 'float32'));
+    } else {
+      const t = tf.io.decodeWeights(files.weightData.slice(off, off + bytes), [spec]);
+      out.push(t[spec.name]!);
+    }
+    off += bytes;
+  }
+  return out;
 }

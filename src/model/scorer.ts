@@ -1,5 +1,6 @@
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import { tf } from './backend.js';
-import type { ModelFiles } from './model-files.js';
+import { decodeWeightTensors, type ModelFiles } from './model-files.js';
 
 /**
  * Serves the model through tfjs: hidden = sparseSegmentMean(E, ids, doc) over the flat id list (no
@@ -10,18 +11,17 @@ export class TfjsScorer {
   readonly dim: number;
   readonly numLabels: number;
   readonly buckets: number;
-  private readonly E: tf.Tensor2D;
-  private readonly W: tf.Tensor2D;
-  private readonly b: tf.Tensor1D;
+  private readonly E: Tensor2D;
+  private readonly W: Tensor2D;
+  private readonly b: Tensor1D;
 
   constructor(files: ModelFiles) {
     const specs = files.specs;
     if (specs.length !== 3) throw new Error(`model: ${files.dir}: expected 3 weights (embedding, kernel, bias), found ${specs.length}`);
-    const tensors = tf.io.decodeWeights(files.weightData, specs);
-    const [eSpec, wSpec, bSpec] = specs as [tf.io.WeightsManifestEntry, tf.io.WeightsManifestEntry, tf.io.WeightsManifestEntry];
-    this.E = tensors[eSpec.name] as tf.Tensor2D;
-    this.W = tensors[wSpec.name] as tf.Tensor2D;
-    this.b = tensors[bSpec.name] as tf.Tensor1D;
+    const [E, W, b] = decodeWeightTensors(files);
+    this.E = E as Tensor2D;
+    this.W = W as Tensor2D;
+    this.b = b as Tensor1D;
     const [buckets, dim] = this.E.shape;
     this.buckets = buckets;
     this.dim = dim;
@@ -48,7 +48,7 @@ export class TfjsScorer {
     const out = tf.tidy(() => {
       const idsT = tf.tensor1d(flat, 'int32');
       const segT = tf.tensor1d(seg, 'int32');
-      const hidden = tf.sparse.sparseSegmentMean(this.E, idsT, segT) as tf.Tensor2D;
+      const hidden = tf.sparse.sparseSegmentMean(this.E, idsT, segT) as Tensor2D;
       return tf.softmax(tf.add(tf.matMul(hidden, this.W), this.b));
     });
     const probs = (out.dataSync() as Float32Array).slice();
@@ -60,7 +60,7 @@ export class TfjsScorer {
   embeddingSum(ids: Int32Array): Float32Array {
     if (ids.length === 0) return new Float32Array(this.dim);
     // sparseSegmentSum into one segment: never materialises the [len, dim] gather
-    const out = tf.tidy(() => tf.sparse.sparseSegmentSum(this.E, tf.tensor1d(ids, 'int32'), tf.zeros([ids.length], 'int32') as tf.Tensor1D));
+    const out = tf.tidy(() => tf.sparse.sparseSegmentSum(this.E, tf.tensor1d(ids, 'int32'), tf.zeros([ids.length], 'int32') as Tensor1D));
     const sum = (out.dataSync() as Float32Array).slice();
     out.dispose();
     return sum;

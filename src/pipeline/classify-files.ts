@@ -6,7 +6,7 @@ import { resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
 import { parseDocLine } from '../io/records.js';
 import type { ErrorRecord } from '../types.js';
-import { outputLine } from './output-record.js';
+import { outputLine, tagFormat } from './output-record.js';
 
 export interface ClassifyFilesOptions extends PredictOptions {
   /** Input files, globs, or '-' for stdin. */
@@ -54,11 +54,14 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
   const out = await AtomicWriter.open(options.output);
   let errOut: AtomicWriter | undefined;
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };
-  const predictOpts: PredictOptions = {
-    ...(options.topK !== undefined && { topK: options.topK }),
-    ...(options.threshold !== undefined && { threshold: options.threshold }),
-    ...(options.allScores !== undefined && { allScores: options.allScores }),
-  };
+  const format = tagFormat(
+    clf.labels,
+    clf.predictOptions({
+      ...(options.topK !== undefined && { topK: options.topK }),
+      ...(options.threshold !== undefined && { threshold: options.threshold }),
+      ...(options.allScores !== undefined && { allScores: options.allScores }),
+    }),
+  );
   const batchSize = clf.batchSize;
   let rawLines: string[] = [];
   let objs: Record<string, unknown>[] = [];
@@ -73,15 +76,20 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
       const w = errOut.write(line);
       if (w) await w;
     }
-    if (options.maxErrors !== undefined && counts.errors > options.maxErrors) throw new TooManyErrors(counts, options.maxErrors);
+    if (options.maxErrors !== undefined && counts.errors > options.maxErrors) {
+      // classify the good lines already read, so that the summary still has read = tagged + errors
+      await flush();
+      throw new TooManyErrors(counts, options.maxErrors);
+    }
   };
 
   const flush = async (): Promise<void> => {
     if (texts.length === 0) return;
-    const preds = clf.predictTexts(texts, predictOpts);
+    const { probs, scripts, chunks } = clf.scoreTexts(texts);
+    const K = clf.labels.length;
     let chunk = '';
-    for (let i = 0; i < preds.length; i++) chunk += outputLine(rawLines[i]!, objs[i]!, preds[i]!) + '\n';
-    counts.tagged += preds.length;
+    for (let i = 0; i < texts.length; i++) chunk += outputLine(rawLines[i]!, objs[i]!, probs.subarray(i * K, i * K + K), scripts[i]!, chunks[i]!, format) + '\n';
+    counts.tagged += texts.length;
     rawLines = [];
     objs = [];
     texts = [];
@@ -116,7 +124,11 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
       await rm(errorsPath, { force: true });
     }
   } catch (err) {
-    await out.abort();
+    if (options.output === '-') {
+      // stdout cannot be taken back, and part of it is out already: end it at a line boundary with what
+      // was tagged, so that every line read is in the output or in an error record
+      await out.commit().catch(() => undefined);
+    } else await out.abort();
     // keep the error records of what was read: they say why the run stopped
     if (errOut) await (err instanceof TooManyErrors ? errOut.commit() : errOut.abort());
     throw err;

@@ -1,4 +1,5 @@
-import type { Prediction } from '../types.js';
+import { topIndices } from '../classifier.js';
+import type { Script } from '../types.js';
 
 const OWN_FIELDS = ['topic', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
 
@@ -7,24 +8,35 @@ function r4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-function fieldsJson(p: Prediction, addLang: boolean): string {
-  let s = `"topic":${p.label === null ? 'null' : JSON.stringify(p.label)},"topic_score":${r4(p.score)},"topics":[`;
-  for (let i = 0; i < p.topics.length; i++) {
-    const t = p.topics[i]!;
-    s += `${i ? ',' : ''}{"label":${JSON.stringify(t.label)},"score":${r4(t.score)}}`;
-  }
+/** How one document's tags are written. */
+export interface TagFormat {
+  /** labels, JSON-quoted once (they are written for every document) */
+  quoted: readonly string[];
+  topK: number;
+  threshold: number;
+  allScores: boolean;
+}
+
+export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }): TagFormat {
+  return { quoted: labels.map((l) => JSON.stringify(l)), topK: Math.min(o.topK, labels.length), threshold: o.threshold, allScores: o.allScores };
+}
+
+const top: number[] = [];
+
+/** `"topic":...,"topic_score":...,"topics":[...]`, then lang, scores and topic_chunks when they apply. */
+function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean): string {
+  topIndices(p, f.topK, top);
+  const best = p[top[0]!]!;
+  let s = `"topic":${best >= f.threshold ? f.quoted[top[0]!] : 'null'},"topic_score":${r4(best)},"topics":[`;
+  for (let i = 0; i < top.length; i++) s += `${i ? ',' : ''}{"label":${f.quoted[top[i]!]},"score":${r4(p[top[i]!]!)}}`;
   s += ']';
-  if (addLang) s += `,"lang":"${p.lang}"`;
-  if (p.scores) {
+  if (addLang) s += `,"lang":"${lang}"`;
+  if (f.allScores) {
     s += ',"scores":{';
-    let first = true;
-    for (const k in p.scores) {
-      s += `${first ? '' : ','}${JSON.stringify(k)}:${r4(p.scores[k]!)}`;
-      first = false;
-    }
+    for (let j = 0; j < p.length; j++) s += `${j ? ',' : ''}${f.quoted[j]}:${r4(p[j]!)}`;
     s += '}';
   }
-  if (p.chunks !== undefined) s += `,"topic_chunks":${p.chunks}`;
+  if (chunks > 1) s += `,"topic_chunks":${chunks}`;
   return s;
 }
 
@@ -34,20 +46,18 @@ function fieldsJson(p: Prediction, addLang: boolean): string {
  * texts). When the input has none of these fields the new ones are spliced into the original line, which
  * keeps the input byte for byte and avoids re-serialising the text; otherwise the object is rebuilt.
  */
-export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Prediction): string {
+export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat): string {
   const hasLang = typeof obj.lang === 'string' && obj.lang !== '';
-  let clash = false;
-  for (const f of OWN_FIELDS) if (f in obj) clash = true;
-  if ('lang' in obj && !hasLang) clash = true;
+  let clash = 'lang' in obj && !hasLang;
+  for (const k of OWN_FIELDS) if (k in obj) clash = true;
+  const fields = fieldsJson(p, lang, chunks, f, !hasLang);
   if (!clash) {
     const close = rawLine.lastIndexOf('}');
     const head = rawLine.slice(0, close).trimEnd();
-    const empty = head.endsWith('{');
-    return `${head}${empty ? '' : ','}${fieldsJson(p, !hasLang)}}`;
+    return `${head}${head.endsWith('{') ? '' : ','}${fields}}`;
   }
   const out: Record<string, unknown> = { ...obj };
-  const extra = JSON.parse(`{${fieldsJson(p, !hasLang)}}`) as Record<string, unknown>;
-  for (const f of OWN_FIELDS) delete out[f];
+  for (const k of OWN_FIELDS) delete out[k];
   if (!hasLang) delete out.lang;
-  return JSON.stringify(Object.assign(out, extra));
+  return JSON.stringify(Object.assign(out, JSON.parse(`{${fields}}`) as Record<string, unknown>));
 }
