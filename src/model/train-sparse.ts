@@ -1,5 +1,5 @@
 import type { EncodedDataset } from './dataset.js';
-import { forward, type ModelParams, cloneParams } from './params.js';
+import { forward, type ModelParams } from './params.js';
 import { Rng } from './rng.js';
 
 export interface SparseTrainOptions {
@@ -68,9 +68,10 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
   const { remap, rows: U } = compactRows(data.ids, V);
   const ids = mapIds(data.ids, remap, U);
   const devIds = opt.dev ? mapIds(opt.dev.ids, remap, U) : undefined;
-  const E = new Float32Array((U + 1) * D);
-  const mE = new Float32Array(U * D);
-  const vE = new Float32Array(U * D);
+  // Each row's embedding, Adam m and Adam v sit side by side ([U+1, 3D]): one update touches one
+  // contiguous block instead of three far-apart rows.
+  const S = 3 * D;
+  const P = new Float32Array((U + 1) * S);
   const W = new Float32Array(D * K);
   const limit = Math.sqrt(6 / (D + K));
   for (let i = 0; i < W.length; i++) W[i] = (rng.next() * 2 - 1) * limit;
@@ -79,7 +80,7 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
   const vW = new Float32Array(D * K);
   const mb = new Float32Array(K);
   const vb = new Float32Array(K);
-  const params: ModelParams = { buckets: U + 1, dim: D, numLabels: K, E, W, b };
+  const params = (): ModelParams => ({ buckets: U + 1, dim: D, numLabels: K, E: embeddingsOf(P, U + 1, D), W: W.slice(), b: b.slice() });
 
   const classWeights = classWeightsFor(data, K, opt.classWeight);
   const slot = new Int32Array(U).fill(-1);
@@ -122,8 +123,8 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
         // forward
         h.fill(0);
         for (let j = s; j < e; j++) {
-          const row = ids[j]! * D;
-          for (let d = 0; d < D; d++) h[d]! += E[row + d]!;
+          const row = ids[j]! * S;
+          for (let d = 0; d < D; d++) h[d]! += P[row + d]!;
         }
         if (len > 0) for (let d = 0; d < D; d++) h[d]! /= len;
         let max = -Infinity;
@@ -192,14 +193,15 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
       for (let u = 0; u < nUnique; u++) {
         const row = touched[u]!;
         slot[row] = -1;
-        const base = row * D;
+        const base = row * S;
         const gbase = u * D;
         for (let d = 0; d < D; d++) {
           const g = gE[gbase + d]!;
-          const idx = base + d;
-          const m = (mE[idx] = BETA1 * mE[idx]! + (1 - BETA1) * g);
-          const v = (vE[idx] = BETA2 * vE[idx]! + (1 - BETA2) * g * g);
-          E[idx]! -= (lrT * m) / (Math.sqrt(v) + EPS);
+          const mi = base + D + d;
+          const vi = mi + D;
+          const m = (P[mi] = BETA1 * P[mi]! + (1 - BETA1) * g);
+          const v = (P[vi] = BETA2 * P[vi]! + (1 - BETA2) * g * g);
+          P[base + d]! -= (lrT * m) / (Math.sqrt(v) + EPS);
         }
       }
       adamDense(W, gW, mW, vW, lrT);
@@ -208,18 +210,26 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
     }
     const info: EpochInfo = { epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, seconds: (performance.now() - t0) / 1000 };
     if (devCompact && devCompact.n > 0) {
-      info.devAccuracy = accuracyOf(params, devCompact);
+      const now = params();
+      info.devAccuracy = accuracyOf(now, devCompact);
       if (info.devAccuracy > bestAcc) {
         bestAcc = info.devAccuracy;
         bestEpoch = epoch;
-        best = epoch === opt.epochs ? undefined : cloneParams(params);
+        best = epoch === opt.epochs ? undefined : now;
       }
     }
     history.push(info);
     opt.onEpoch?.(info);
   }
-  const kept = best && bestEpoch !== opt.epochs ? best : params;
+  const kept = best && bestEpoch !== opt.epochs ? best : params();
   return { params: { ...kept, buckets: V, E: scatterRows(kept.E, remap, V, D) }, history, bestEpoch };
+}
+
+/** The embedding part of the interleaved [rows, 3D] parameter block. */
+function embeddingsOf(P: Float32Array, rows: number, D: number): Float32Array {
+  const E = new Float32Array(rows * D);
+  for (let r = 0; r < rows; r++) E.set(P.subarray(r * 3 * D, r * 3 * D + D), r * D);
+  return E;
 }
 
 /** Row numbers for the ids in use, most frequent first (deterministic: ties by id). */
