@@ -1,0 +1,67 @@
+import type { ErrorRecord } from '../types.js';
+import { ReportBuilder } from './report-builder.js';
+import { HIST_BINS, type ModelIdentity, type Report } from './report-types.js';
+import { scanTaggedFiles } from './scan-tagged.js';
+import { countChars, type TokenCounter } from './token-counter.js';
+
+export const MISSING_GROUP = '(missing)';
+
+export interface BuildReportOptions {
+  textField: string;
+  groupBy: string | null;
+  tokenizer: TokenCounter;
+  /** From --model; null infers the label set from the data. */
+  model: ModelIdentity | null;
+  uncertainBelow: number;
+  termCapacity: number;
+  topTerms: number;
+  maxLineBytes?: number;
+  progress?: boolean;
+  onError?: (rec: ErrorRecord) => Promise<void> | void;
+}
+
+export function groupValue(obj: Record<string, unknown>, field: string): string {
+  const v = obj[field];
+  if (typeof v === 'string' && v.length > 0) return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return MISSING_GROUP;
+}
+
+/** Read tagged files once and count them into a report. */
+export async function buildReport(files: string[], opts: BuildReportOptions): Promise<{ report: Report; warnings: string[] }> {
+  const builder = new ReportBuilder(
+    {
+      tokenizer: opts.tokenizer.name,
+      tokenizer_description: opts.tokenizer.description,
+      group_by: opts.groupBy,
+      text_field: opts.textField,
+      uncertain_below: opts.uncertainBelow,
+      hist_bins: HIST_BINS,
+      term_capacity: opts.termCapacity,
+      top_terms: opts.topTerms,
+    },
+    opts.model,
+  );
+  for (const f of files) builder.addInput(f);
+  const labels = opts.model === null ? null : new Set(opts.model.labels);
+  const counts = await scanTaggedFiles(
+    files,
+    { textField: opts.textField, labels, progressLabel: 'report', ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }), ...(opts.progress === undefined ? {} : { progress: opts.progress }) },
+    {
+      onDoc(doc, line) {
+        builder.addDoc(doc, {
+          chars: countChars(line.text),
+          tokens: opts.tokenizer.count(line.text),
+          text: line.text,
+          group: opts.groupBy === null ? null : groupValue(line.obj, opts.groupBy),
+        });
+      },
+      onError(rec) {
+        builder.addError(rec.error);
+        return opts.onError?.(rec);
+      },
+    },
+  );
+  builder.counts.read += counts.read;
+  return { report: builder.build(), warnings: builder.warnings };
+}

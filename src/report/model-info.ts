@@ -1,0 +1,65 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelIdentity } from './report-types.js';
+
+export class ModelInfoError extends Error {
+  override name = 'ModelInfoError';
+}
+
+/** The hex digits of a data hash, without an algorithm prefix such as `sha256:`. */
+export function hashDigits(dataHash: string): string {
+  return dataHash.replace(/^[a-z0-9-]+:/i, '');
+}
+
+/** `name@` + the first 12 hex digits of the data hash (enough to tell trainings apart). */
+export function modelId(name: string | null, dataHash: string | null): string | null {
+  if (name === null) return null;
+  return dataHash === null ? name : `${name}@${hashDigits(dataHash).slice(0, 12)}`;
+}
+
+/**
+ * Read the label set and identity of a model folder from `model.json`
+ * (`userDefinedMetadata.topicmix.{labels, name, data_hash}`) as plain JSON, without loading the model.
+ */
+export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
+  const st = await stat(dir).catch(() => null);
+  const path = st?.isDirectory() ? join(dir, 'model.json') : dir;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ModelInfoError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelInfoError(`${path}: invalid JSON: ${(err as Error).message}`);
+  }
+  const meta = (json as { userDefinedMetadata?: { topicmix?: unknown } } | null)?.userDefinedMetadata?.topicmix;
+  if (meta === null || typeof meta !== 'object') {
+    throw new ModelInfoError(`${path}: no userDefinedMetadata.topicmix (not a topicmix model?)`);
+  }
+  const m = meta as { labels?: unknown; name?: unknown; data_hash?: unknown; training?: { dataHash?: unknown } };
+  const { labels, name } = m;
+  // The training code records the hash under training.dataHash; `data_hash` is accepted too.
+  const dataHash = m.data_hash ?? m.training?.dataHash;
+  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l): l is string => typeof l === 'string' && l.length > 0)) {
+    throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.labels must be a non-empty array of strings`);
+  }
+  if (name !== undefined && name !== null && typeof name !== 'string') {
+    throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.name must be a string`);
+  }
+  if (dataHash !== undefined && dataHash !== null && typeof dataHash !== 'string') {
+    throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.data_hash (or training.dataHash) must be a string`);
+  }
+  const n = typeof name === 'string' ? name : null;
+  const h = typeof dataHash === 'string' ? dataHash : null;
+  return {
+    name: n ?? path,
+    data_hash: h,
+    id: modelId(n ?? path, h),
+    labels: [...new Set(labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    labels_source: 'model',
+  };
+}

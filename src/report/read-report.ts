@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { HIST_BINS, REPORT_SCHEMA, type Report } from './report-types.js';
+import { summarize } from './summary.js';
+
+/** A report file that cannot be used; the message names the file and the key. */
+export class ReportFileError extends Error {
+  override name = 'ReportFileError';
+}
+
+const count = z.number().int().nonnegative();
+const label = z.string().min(1);
+
+const reportSchema = z.object({
+  schema: z.literal(REPORT_SCHEMA),
+  model: z.object({
+    name: z.string().nullable(),
+    data_hash: z.string().nullable(),
+    id: z.string().nullable(),
+    labels: z.array(label),
+    labels_source: z.enum(['model', 'data']),
+  }),
+  settings: z.object({
+    tokenizer: z.string(),
+    tokenizer_description: z.string(),
+    group_by: z.string().nullable(),
+    text_field: z.string(),
+    uncertain_below: z.number().min(0).max(1),
+    hist_bins: z.literal(HIST_BINS),
+    term_capacity: count,
+    top_terms: count,
+  }),
+  inputs: z.array(z.string()),
+  counts: z.object({
+    read: count,
+    counted: count,
+    errors: count,
+    errors_by_code: z.record(count),
+    full_scores_docs: count,
+    top_k_docs: count,
+  }),
+  state: z.object({
+    cells: z.array(
+      z.object({
+        group: z.string().nullable(),
+        lang: z.string().min(1),
+        topic: label,
+        docs: count,
+        chars: count,
+        tokens: count,
+        confidence_e6: count,
+        hist: z.array(count).length(HIST_BINS),
+        uncertain_docs: count,
+        uncertain_tokens: count,
+        below_threshold_docs: count,
+      }),
+    ),
+    soft: z.array(
+      z.object({
+        group: z.string().nullable(),
+        lang: z.string().min(1),
+        topic: label.nullable(),
+        docs_e6: count,
+        chars_e3: count,
+        tokens_e3: count,
+      }),
+    ),
+    terms: z.array(
+      z.object({
+        topic: label,
+        script: z.enum(['zh', 'en']),
+        docs: count,
+        max_error: count,
+        counts: z.array(z.tuple([z.string(), count])),
+      }),
+    ),
+  }),
+});
+
+export function zodPath(path: Array<string | number>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
+}
+
+async function readMaybeGzip(file: string): Promise<string> {
+  const buf = await readFile(file);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    const chunks: Buffer[] = [];
+    for await (const c of Readable.from([buf]).pipe(createGunzip())) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  return buf.toString('utf8');
+}
+
+/** Parse and check a report JSON text; `file` names it in errors. The summary is recomputed from the state. */
+export function parseReport(text: string, file: string): Report {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ReportFileError(`${file}: invalid JSON: ${(err as Error).message}`);
+  }
+  if (json !== null && typeof json === 'object' && (json as { schema?: unknown }).schema !== REPORT_SCHEMA) {
+    const got = (json as { schema?: unknown }).schema;
+    throw new ReportFileError(
+      `${file}: not a topicmix report (schema is ${JSON.stringify(got ?? null)}, expected "${REPORT_SCHEMA}")`,
+    );
+  }
+  const r = reportSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ReportFileError(`${file}: ${zodPath(issue.path)}: ${issue.message}`);
+  }
+  const partial = r.data;
+  return { ...partial, summary: summarize(partial) };
+}
+
+export async function readReport(file: string): Promise<Report> {
+  let text: string;
+  try {
+    text = await readMaybeGzip(file);
+  } catch (err) {
+    throw new ReportFileError(`cannot read report ${file}: ${(err as Error).message}`);
+  }
+  return parseReport(text, file);
+}

@@ -1,0 +1,285 @@
+import {
+  AMOUNT_SCALE,
+  DOC_SCALE,
+  HIST_BINS,
+  REPORT_SCHEMA,
+  type HardCell,
+  type ModelIdentity,
+  type Report,
+  type ReportCounts,
+  type ReportSettings,
+  type SoftCell,
+  type TermScript,
+} from './report-types.js';
+import { summarize } from './summary.js';
+import type { TaggedDoc } from './tagged-doc.js';
+import { TermCounter } from './term-summary.js';
+import { extractTerms } from './terms.js';
+
+/** A partial report cannot be merged into this one; the message names the file and the key. */
+export class ReportMergeError extends Error {
+  override name = 'ReportMergeError';
+}
+
+export interface DocAmounts {
+  chars: number;
+  tokens: number;
+  text: string;
+  group: string | null;
+}
+
+function cellKey(group: string | null, lang: string, topic: string | null): string {
+  return JSON.stringify([group, lang, topic]);
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function checkedAdd(a: number, b: number, what: string): number {
+  const s = a + b;
+  if (!Number.isSafeInteger(s)) throw new RangeError(`${what} overflowed the exact integer range (2^53); split the report`);
+  return s;
+}
+
+function histBin(score: number): number {
+  return Math.min(HIST_BINS - 1, Math.max(0, Math.floor(score * HIST_BINS)));
+}
+
+function sortLabels(labels: Iterable<string>): string[] {
+  return [...new Set(labels)].sort(compareKeys);
+}
+
+/**
+ * Accumulates documents (or partial reports) into a report. Every counter is an integer: probabilities
+ * are summed in fixed point (1e-6 docs, 1e-3 chars/tokens, rounded per document), so adding documents
+ * in any order and merging partial reports in any grouping give identical numbers.
+ */
+export class ReportBuilder {
+  private readonly cells = new Map<string, HardCell>();
+  private readonly soft = new Map<string, SoftCell>();
+  private readonly terms = new Map<string, { topic: string; script: TermScript; docs: number; counter: TermCounter }>();
+  private readonly inputs = new Set<string>();
+  private readonly seenLabels = new Set<string>();
+  private model: ModelIdentity;
+  readonly counts: ReportCounts = { read: 0, counted: 0, errors: 0, errors_by_code: {}, full_scores_docs: 0, top_k_docs: 0 };
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly settings: ReportSettings,
+    model: ModelIdentity | null,
+  ) {
+    this.model = model ?? { name: null, data_hash: null, id: null, labels: [], labels_source: 'data' };
+  }
+
+  addInput(file: string): void {
+    this.inputs.add(file);
+  }
+
+  addError(code: string): void {
+    this.counts.errors++;
+    this.counts.errors_by_code[code] = (this.counts.errors_by_code[code] ?? 0) + 1;
+  }
+
+  addDoc(doc: TaggedDoc, amounts: DocAmounts): void {
+    const { chars, tokens, group } = amounts;
+    this.counts.counted++;
+    if (doc.truncated) this.counts.top_k_docs++;
+    else this.counts.full_scores_docs++;
+
+    const cell = this.hardCell(group, doc.lang, doc.topic);
+    cell.docs++;
+    cell.chars += chars;
+    cell.tokens += tokens;
+    cell.confidence_e6 += Math.round(doc.topScore * DOC_SCALE);
+    cell.hist[histBin(doc.topScore)]!++;
+    if (doc.belowThreshold) cell.below_threshold_docs++;
+    if (doc.belowThreshold || doc.topScore < this.settings.uncertain_below) {
+      cell.uncertain_docs++;
+      cell.uncertain_tokens += tokens;
+    }
+
+    let mass = 0;
+    for (const [label, p] of doc.dist) {
+      mass += p;
+      this.addSoft(group, doc.lang, label, p, chars, tokens);
+    }
+    if (doc.truncated && mass < 1) this.addSoft(group, doc.lang, null, 1 - mass, chars, tokens);
+
+    if (this.model.labels_source === 'data') {
+      this.seenLabels.add(doc.topic);
+      for (const [label] of doc.dist) this.seenLabels.add(label);
+    }
+    if (this.settings.term_capacity > 0) {
+      const found = extractTerms(amounts.text);
+      this.addTerms(doc.topic, 'zh', found.zh);
+      this.addTerms(doc.topic, 'en', found.en);
+    }
+  }
+
+  private hardCell(group: string | null, lang: string, topic: string): HardCell {
+    const key = cellKey(group, lang, topic);
+    let cell = this.cells.get(key);
+    if (cell === undefined) {
+      cell = {
+        group,
+        lang,
+        topic,
+        docs: 0,
+        chars: 0,
+        tokens: 0,
+        confidence_e6: 0,
+        hist: new Array<number>(HIST_BINS).fill(0),
+        uncertain_docs: 0,
+        uncertain_tokens: 0,
+        below_threshold_docs: 0,
+      };
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  private softCell(group: string | null, lang: string, topic: string | null): SoftCell {
+    const key = cellKey(group, lang, topic);
+    let cell = this.soft.get(key);
+    if (cell === undefined) {
+      cell = { group, lang, topic, docs_e6: 0, chars_e3: 0, tokens_e3: 0 };
+      this.soft.set(key, cell);
+    }
+    return cell;
+  }
+
+  private addSoft(group: string | null, lang: string, topic: string | null, p: number, chars: number, tokens: number): void {
+    const cell = this.softCell(group, lang, topic);
+    cell.docs_e6 += Math.round(p * DOC_SCALE);
+    cell.chars_e3 += Math.round(p * chars * AMOUNT_SCALE);
+    cell.tokens_e3 += Math.round(p * tokens * AMOUNT_SCALE);
+  }
+
+  private termSummary(topic: string, script: TermScript): { docs: number; counter: TermCounter } {
+    const key = JSON.stringify([topic, script]);
+    let s = this.terms.get(key);
+    if (s === undefined) {
+      s = { topic, script, docs: 0, counter: new TermCounter(this.settings.term_capacity) };
+      this.terms.set(key, s);
+    }
+    return s;
+  }
+
+  private addTerms(topic: string, script: TermScript, found: Set<string>): void {
+    if (found.size === 0) return;
+    const s = this.termSummary(topic, script);
+    s.docs++;
+    for (const term of found) s.counter.add(term);
+  }
+
+  /** Add a partial report. `file` names it in error messages. */
+  merge(part: Report, file: string): void {
+    this.checkSettings(part.settings, file);
+    this.mergeModel(part.model, file);
+    for (const input of part.inputs) {
+      if (input !== '-' && this.inputs.has(input)) {
+        this.warnings.push(`${file}: input ${input} is also in another partial report; its documents are counted twice`);
+      }
+      this.inputs.add(input);
+    }
+    const c = this.counts;
+    c.read = checkedAdd(c.read, part.counts.read, `${file}: counts.read`);
+    c.counted = checkedAdd(c.counted, part.counts.counted, `${file}: counts.counted`);
+    c.errors = checkedAdd(c.errors, part.counts.errors, `${file}: counts.errors`);
+    c.full_scores_docs = checkedAdd(c.full_scores_docs, part.counts.full_scores_docs, `${file}: counts.full_scores_docs`);
+    c.top_k_docs = checkedAdd(c.top_k_docs, part.counts.top_k_docs, `${file}: counts.top_k_docs`);
+    for (const [code, n] of Object.entries(part.counts.errors_by_code)) {
+      c.errors_by_code[code] = checkedAdd(c.errors_by_code[code] ?? 0, n, `${file}: counts.errors_by_code.${code}`);
+    }
+    for (const src of part.state.cells) {
+      const cell = this.hardCell(src.group, src.lang, src.topic);
+      const at = `${file}: state.cells ${src.topic}/${src.lang}`;
+      cell.docs = checkedAdd(cell.docs, src.docs, at);
+      cell.chars = checkedAdd(cell.chars, src.chars, at);
+      cell.tokens = checkedAdd(cell.tokens, src.tokens, at);
+      cell.confidence_e6 = checkedAdd(cell.confidence_e6, src.confidence_e6, at);
+      for (let i = 0; i < HIST_BINS; i++) cell.hist[i] = checkedAdd(cell.hist[i]!, src.hist[i]!, at);
+      cell.uncertain_docs = checkedAdd(cell.uncertain_docs, src.uncertain_docs, at);
+      cell.uncertain_tokens = checkedAdd(cell.uncertain_tokens, src.uncertain_tokens, at);
+      cell.below_threshold_docs = checkedAdd(cell.below_threshold_docs, src.below_threshold_docs, at);
+    }
+    for (const src of part.state.soft) {
+      const cell = this.softCell(src.group, src.lang, src.topic);
+      const at = `${file}: state.soft ${src.topic ?? '(rest)'}/${src.lang}`;
+      cell.docs_e6 = checkedAdd(cell.docs_e6, src.docs_e6, at);
+      cell.chars_e3 = checkedAdd(cell.chars_e3, src.chars_e3, at);
+      cell.tokens_e3 = checkedAdd(cell.tokens_e3, src.tokens_e3, at);
+    }
+    for (const src of part.state.terms) {
+      const s = this.termSummary(src.topic, src.script);
+      s.docs += src.docs;
+      s.counter.merge(src.counts, src.max_error);
+    }
+  }
+
+  private checkSettings(other: ReportSettings, file: string): void {
+    const keys: Array<keyof ReportSettings> = ['tokenizer', 'group_by', 'text_field', 'uncertain_below', 'hist_bins', 'term_capacity'];
+    for (const key of keys) {
+      if (other[key] !== this.settings[key]) {
+        throw new ReportMergeError(
+          `${file}: settings.${key} is ${JSON.stringify(other[key])}, but the reports merged before it have ${JSON.stringify(this.settings[key])}; ` +
+            'partial reports must be made with the same options',
+        );
+      }
+    }
+  }
+
+  private mergeModel(other: ModelIdentity, file: string): void {
+    const mine = this.model;
+    if (other.labels_source === 'data') {
+      if (mine.labels_source === 'model') {
+        const unknown = other.labels.filter((l) => !mine.labels.includes(l));
+        if (unknown.length > 0) {
+          throw new ReportMergeError(`${file}: model.labels has ${unknown.map((l) => `"${l}"`).join(', ')}, not labels of model ${mine.id ?? '?'}`);
+        }
+      } else {
+        for (const l of other.labels) this.seenLabels.add(l);
+      }
+      return;
+    }
+    if (mine.labels_source === 'data' && mine.id === null && this.model.labels.length === 0) {
+      const unknown = [...this.seenLabels].filter((l) => !other.labels.includes(l));
+      if (unknown.length > 0) {
+        throw new ReportMergeError(`${file}: model ${other.id ?? '?'} lacks labels seen in the reports merged before it: ${unknown.join(', ')}`);
+      }
+      this.model = { ...other, labels: sortLabels(other.labels) };
+      return;
+    }
+    if (other.name !== mine.name || other.data_hash !== mine.data_hash) {
+      throw new ReportMergeError(`${file}: model.id is ${JSON.stringify(other.id)}, but the reports merged before it have ${JSON.stringify(mine.id)}`);
+    }
+    if (sortLabels(other.labels).join('\n') !== mine.labels.join('\n')) {
+      throw new ReportMergeError(`${file}: model.labels differ from the reports merged before it (same model id ${JSON.stringify(mine.id)})`);
+    }
+  }
+
+  build(): Report {
+    const model: ModelIdentity =
+      this.model.labels_source === 'data' ? { ...this.model, labels: sortLabels(this.seenLabels) } : this.model;
+    const cells = [...this.cells.entries()].sort((a, b) => compareKeys(a[0], b[0])).map((e) => e[1]);
+    const soft = [...this.soft.entries()].sort((a, b) => compareKeys(a[0], b[0])).map((e) => e[1]);
+    const terms = [...this.terms.entries()]
+      .sort((a, b) => compareKeys(a[0], b[0]))
+      .map(([, s]) => ({ topic: s.topic, script: s.script, docs: s.docs, max_error: s.counter.maxError, counts: s.counter.sorted() }));
+    const counts: ReportCounts = {
+      ...this.counts,
+      errors_by_code: Object.fromEntries(Object.entries(this.counts.errors_by_code).sort((a, b) => compareKeys(a[0], b[0]))),
+    };
+    const state = { cells, soft, terms };
+    const partial = {
+      schema: REPORT_SCHEMA,
+      model,
+      settings: this.settings,
+      inputs: [...this.inputs].sort(compareKeys),
+      counts,
+      state,
+    } as const;
+    return { ...partial, summary: summarize(partial) };
+  }
+}

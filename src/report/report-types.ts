@@ -1,0 +1,161 @@
+/**
+ * The report file (`topicmix report -o report.json`). Everything under `state` and `counts` is
+ * integer counters, so partial reports merge exactly (integer addition is associative); `summary`
+ * is derived from them and recomputed on merge.
+ */
+
+export const REPORT_SCHEMA = 'topicmix/report@1';
+/** Confidence histogram: fixed bins of width 1/HIST_BINS over [0, 1]; a score of 1 goes in the last bin. */
+export const HIST_BINS = 10;
+/** Probabilities are summed as integers in these units (see accumulator.ts). */
+export const DOC_SCALE = 1e6;
+export const AMOUNT_SCALE = 1e3;
+
+export type TermScript = 'zh' | 'en';
+export type Measure = 'docs' | 'chars' | 'tokens';
+export const MEASURES: readonly Measure[] = ['docs', 'chars', 'tokens'];
+
+export interface ModelIdentity {
+  /** From the model's metadata; null when labels were inferred from the data. */
+  name: string | null;
+  data_hash: string | null;
+  /** `name@data_hash` (or `name`), null without a model. */
+  id: string | null;
+  /** Label set, sorted. */
+  labels: string[];
+  labels_source: 'model' | 'data';
+}
+
+export interface ReportSettings {
+  /** Canonical tokenizer name, e.g. `o200k_base`, `cl100k_base`, `chars`, `words`. */
+  tokenizer: string;
+  tokenizer_description: string;
+  group_by: string | null;
+  text_field: string;
+  /** A document is "uncertain" when its top probability is below this (or its topic is null). */
+  uncertain_below: number;
+  hist_bins: number;
+  /** Capacity of each top-term summary (see term-summary.ts); 0 = terms not collected. */
+  term_capacity: number;
+  /** Terms listed per topic and script in the summary. */
+  top_terms: number;
+}
+
+/** Hard (argmax) counts for one group x language x topic. */
+export interface HardCell {
+  group: string | null;
+  lang: string;
+  topic: string;
+  docs: number;
+  chars: number;
+  tokens: number;
+  /** Sum of top probabilities, in units of 1/DOC_SCALE. */
+  confidence_e6: number;
+  hist: number[];
+  uncertain_docs: number;
+  uncertain_tokens: number;
+  /** Documents whose `topic` was null (below the classifier's own threshold). */
+  below_threshold_docs: number;
+}
+
+/**
+ * Soft counts: probability-weighted sums for one group x language x label. `topic: null` holds the
+ * probability mass outside the top-k when a document had no full `scores`.
+ */
+export interface SoftCell {
+  group: string | null;
+  lang: string;
+  topic: string | null;
+  docs_e6: number;
+  chars_e3: number;
+  tokens_e3: number;
+}
+
+/** Misra-Gries summary of document frequencies of terms for one topic and script. */
+export interface TermSummary {
+  topic: string;
+  script: TermScript;
+  /** Documents of this topic that had at least one term of this script. */
+  docs: number;
+  /** Every stored count is at most this much below the true count (0 = exact). */
+  max_error: number;
+  /** [term, document frequency], most frequent first, ties by term. */
+  counts: Array<[string, number]>;
+}
+
+export interface ReportCounts {
+  /** Lines read from the inputs (every line, good or bad). */
+  read: number;
+  /** Documents counted in the report. */
+  counted: number;
+  errors: number;
+  errors_by_code: Record<string, number>;
+  /** Counted documents whose soft counts came from full `scores` vs from the top-k `topics` only. */
+  full_scores_docs: number;
+  top_k_docs: number;
+}
+
+export interface ReportState {
+  cells: HardCell[];
+  soft: SoftCell[];
+  terms: TermSummary[];
+}
+
+/** One row of a summary table: hard and soft amounts plus their shares of the total. */
+export interface SummaryRow {
+  group?: string | null;
+  lang?: string;
+  topic?: string | null;
+  docs: number;
+  chars: number;
+  tokens: number;
+  docs_share: number;
+  chars_share: number;
+  tokens_share: number;
+  soft_docs: number;
+  soft_chars: number;
+  soft_tokens: number;
+  soft_docs_share: number;
+  soft_chars_share: number;
+  soft_tokens_share: number;
+  mean_confidence: number;
+  /** Share of this row's documents that are uncertain. */
+  uncertain_share: number;
+  uncertain_tokens_share: number;
+  hist: number[];
+}
+
+export interface TopTerm {
+  term: string;
+  /** Documents of the topic containing the term (a lower bound when the summary was pruned). */
+  docs: number;
+  /** docs / documents of the topic with terms of this script. */
+  rate: number;
+  /** rate / rate in all other topics (Infinity is written as null). */
+  lift: number | null;
+}
+
+export interface ReportSummary {
+  totals: { docs: number; chars: number; tokens: number };
+  /** Human-readable notes (e.g. that soft counts used a truncated top-k). */
+  notes: string[];
+  /** Share of probability mass (by docs) outside the top-k, not attributed to any topic. */
+  unattributed_soft_share: number;
+  by_topic: SummaryRow[];
+  by_lang: SummaryRow[];
+  by_topic_lang: SummaryRow[];
+  /** Only with --group-by. */
+  by_group_topic_lang: SummaryRow[];
+  top_terms: Array<{ topic: string; script: TermScript; approximate: boolean; terms: TopTerm[] }>;
+}
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  model: ModelIdentity;
+  settings: ReportSettings;
+  /** Input files, sorted, so a merged report equals the one over all inputs at once. */
+  inputs: string[];
+  counts: ReportCounts;
+  state: ReportState;
+  summary: ReportSummary;
+}
