@@ -4,6 +4,9 @@ import { VERSION } from '../version.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerLabelsCommand } from './commands/labels.js';
+import { registerRebalanceCommand } from './commands/rebalance.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerSampleCommand } from './commands/sample.js';
 import { registerTrainCommand } from './commands/train.js';
 
 // natural's storage modules load dotenv, which prints a banner on stdout; stdout is for results only
@@ -20,6 +23,9 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerClassifyCommand(program);
 registerLabelsCommand(program);
+registerReportCommand(program);
+registerRebalanceCommand(program);
+registerSampleCommand(program);
 
 try {
   await program.parseAsync(process.argv);

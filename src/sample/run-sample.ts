@@ -1,0 +1,137 @@
+import { errorRecord } from '../io/records.js';
+import { cellKey } from '../rebalance/corpus-cells.js';
+import type { WeightsFile } from '../rebalance/weights-types.js';
+import { scanTaggedFiles, type ScanCounts } from '../report/scan-tagged.js';
+import { countChars } from '../report/token-counter.js';
+import type { ErrorRecord } from '../types.js';
+import { copiesFor } from './copies.js';
+import { uniform } from './seeded-hash.js';
+
+export interface SampleSink {
+  write(chunk: string): Promise<void> | undefined;
+}
+
+export interface SampleOptions {
+  weights: WeightsFile;
+  seed: number;
+  idField: string;
+  textField: string;
+  /** Write `{id, file, line, copies, ...}` per kept document instead of the documents. */
+  manifest: boolean;
+  maxLineBytes?: number;
+  progress?: boolean;
+  onError?: (rec: ErrorRecord) => Promise<void> | void;
+}
+
+export interface SampleCellStats {
+  topic: string;
+  lang: string;
+  weight: number;
+  docs_in: number;
+  /** Distinct documents written at least once. */
+  docs_kept: number;
+  copies_out: number;
+  /** docs_in x weight: what copies_out should be close to. */
+  expected_copies: number;
+  chars_in: number;
+  chars_out: number;
+}
+
+export interface SampleStats extends ScanCounts {
+  seed: number;
+  written_lines: number;
+  without_id: number;
+  cells: SampleCellStats[];
+}
+
+/**
+ * The key that decides a document's draw: its id when it has one (so the draw does not depend on
+ * which shard or line it is in), else its file and line.
+ */
+export function sampleKey(obj: Record<string, unknown>, idField: string, file: string, line: number): { key: string; id: string | null } {
+  const v = obj[idField];
+  if (typeof v === 'string' && v.length > 0) return { key: `id\u0000${v}`, id: v };
+  if (typeof v === 'number' && Number.isFinite(v)) return { key: `id\u0000${v}`, id: String(v) };
+  return { key: `pos\u0000${file}\u0000${line}`, id: null };
+}
+
+/** Stream tagged files once and write each document floor(w) or floor(w)+1 times per its cell's weight. */
+export async function runSample(files: string[], sink: SampleSink, opts: SampleOptions): Promise<SampleStats> {
+  const table = new Map<string, SampleCellStats>();
+  for (const c of opts.weights.cells) {
+    table.set(cellKey(c.topic, c.lang), {
+      topic: c.topic,
+      lang: c.lang,
+      weight: c.weight,
+      docs_in: 0,
+      docs_kept: 0,
+      copies_out: 0,
+      expected_copies: 0,
+      chars_in: 0,
+      chars_out: 0,
+    });
+  }
+  const labels = opts.weights.model.labels_source === 'model' ? new Set(opts.weights.model.labels) : null;
+  let written = 0;
+  let withoutId = 0;
+  let extraErrors = 0;
+  const counts = await scanTaggedFiles(
+    files,
+    {
+      textField: opts.textField,
+      labels,
+      progressLabel: 'sample',
+      ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
+      ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+    },
+    {
+      onDoc(doc, line) {
+        const stats = table.get(cellKey(doc.topic, doc.lang));
+        if (stats === undefined) {
+          extraErrors++;
+          return opts.onError?.(
+            errorRecord(
+              line.raw,
+              'unknown_label',
+              `no weight for topic "${doc.topic}" in language "${doc.lang}": the weights were made from a report without this cell`,
+              'topic',
+            ),
+          );
+        }
+        const { key, id } = sampleKey(line.obj, opts.idField, line.raw.file, line.raw.line);
+        if (id === null) withoutId++;
+        const n = copiesFor(stats.weight, uniform(key, opts.seed));
+        const chars = countChars(line.text);
+        stats.docs_in++;
+        stats.expected_copies += stats.weight;
+        stats.chars_in += chars;
+        if (n === 0) return undefined;
+        stats.docs_kept++;
+        stats.copies_out += n;
+        stats.chars_out += n * chars;
+        let out: string;
+        if (opts.manifest) {
+          out = `${JSON.stringify({ id, file: line.raw.file, line: line.raw.line, copies: n, topic: doc.topic, lang: doc.lang })}\n`;
+          written++;
+        } else {
+          const one = `${line.raw.text}\n`;
+          out = n === 1 ? one : one.repeat(n);
+          written += n;
+        }
+        return sink.write(out);
+      },
+      onError(rec) {
+        return opts.onError?.(rec);
+      },
+    },
+  );
+  return {
+    read: counts.read,
+    counted: counts.counted - extraErrors,
+    errors: counts.errors + extraErrors,
+    seed: opts.seed,
+    written_lines: written,
+    without_id: withoutId,
+    cells: [...table.values()],
+  };
+}
