@@ -14,6 +14,8 @@ export interface EncodedDataset {
   targetOffsets: Int32Array;
   weights: Float32Array;
   scripts: Script[];
+  /** language of each example: its `lang` field, else the detected script */
+  langs: string[];
 }
 
 /** Featurizes examples; labels must all be known (the caller checks and reports positions). */
@@ -25,10 +27,12 @@ export function encodeExamples(examples: readonly LabelledExample[], labelIndex:
   const targets: number[] = [];
   const weights = new Float32Array(n);
   const scripts: Script[] = new Array<Script>(n);
+  const langs: string[] = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const ex = examples[i]!;
     const counts = featurizer.featurize(ex.text, buf);
     scripts[i] = scriptOf(counts);
+    langs[i] = ex.lang ?? scripts[i]!;
     offsets[i + 1] = buf.length;
     for (const label of ex.labels) {
       const k = labelIndex.get(label);
@@ -38,5 +42,5 @@ export function encodeExamples(examples: readonly LabelledExample[], labelIndex:
     targetOffsets[i + 1] = targets.length;
     weights[i] = ex.weight;
   }
-  return { n, ids: buf.view().slice(), offsets, targets: Int32Array.from(targets), targetOffsets, weights, scripts };
+  return { n, ids: buf.view().slice(), offsets, targets: Int32Array.from(targets), targetOffsets, weights, scripts, langs };
 }

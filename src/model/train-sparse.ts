@@ -13,7 +13,12 @@ export interface SparseTrainOptions {
   batchSize: number;
   /** Seeds weight init and shuffling; same seed + same data = identical weights. Default 1. */
   seed: number;
-  /** 'balanced' weighs each class by n / (K * count): helps rare classes and balanced test sets. Default 'none'. */
+  /**
+   * 'balanced': every class carries the same total weight, and within a class every language present
+   * does too (a topic's 40 English examples weigh as much as its 4,000 Chinese ones). Helps rare
+   * classes, under-represented languages and balanced test sets. 'none': as labelled. Default 'none' here;
+   * `trainModel` defaults to 'balanced'.
+   */
   classWeight: 'none' | 'balanced';
   /** With a dev set, the epoch with the best dev accuracy is kept. */
   dev?: EncodedDataset;
@@ -146,7 +151,7 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
         const te = targetOffsets[i + 1]!;
         const share = 1 / (te - ts);
         let w = weights[i]!;
-        if (classWeights) w *= classWeights[targets[ts]!]!;
+        if (classWeights) w *= classWeights[i]!;
         for (let t = ts; t < te; t++) {
           const k = targets[t]!;
           lossSum -= w * share * Math.log(Math.max(p[k]!, 1e-12));
@@ -272,13 +277,26 @@ function adamDense(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32
   }
 }
 
+/** Per-example multipliers for 'balanced': n / (classes present x languages of the class x examples in the cell). */
 function classWeightsFor(data: EncodedDataset, K: number, mode: SparseTrainOptions['classWeight']): Float64Array | undefined {
   if (mode === 'none') return undefined;
-  const counts = new Float64Array(K);
-  for (let i = 0; i < data.n; i++) counts[data.targets[data.targetOffsets[i]!]!]! += 1;
-  const present = counts.filter((c) => c > 0).length;
-  const w = new Float64Array(K);
-  for (let k = 0; k < K; k++) w[k] = counts[k]! > 0 ? data.n / (present * counts[k]!) : 0;
+  const langIds = new Map<string, number>();
+  const cellOf = new Int32Array(data.n);
+  for (let i = 0; i < data.n; i++) {
+    let l = langIds.get(data.langs[i]!);
+    if (l === undefined) langIds.set(data.langs[i]!, (l = langIds.size));
+    cellOf[i] = data.targets[data.targetOffsets[i]!]! * 1024 + l;
+  }
+  const cellCount = new Map<number, number>();
+  for (let i = 0; i < data.n; i++) cellCount.set(cellOf[i]!, (cellCount.get(cellOf[i]!) ?? 0) + 1);
+  const langsOfClass = new Int32Array(K);
+  for (const cell of cellCount.keys()) langsOfClass[Math.floor(cell / 1024)]!++;
+  const present = langsOfClass.filter((c) => c > 0).length;
+  const w = new Float64Array(data.n);
+  for (let i = 0; i < data.n; i++) {
+    const cell = cellOf[i]!;
+    w[i] = data.n / (present * langsOfClass[Math.floor(cell / 1024)]! * cellCount.get(cell)!);
+  }
   return w;
 }
 
