@@ -65,7 +65,7 @@ export function registerClassifyCommand(program: Command): void {
         bar?.stop();
         if (err instanceof TooManyErrors) {
           note(`read ${err.counts.read}, tagged ${err.counts.tagged}, errors ${err.counts.errors}`);
-          note(`topicmix: ${err.message}; no output written`);
+          note(`topicmix: ${err.message}; ${f.output === '-' ? 'output ends with the lines read before the stop' : 'no output written'}`);
           process.exitCode = 2;
           return;
         }
