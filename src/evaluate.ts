@@ -65,7 +65,7 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   const known = new Set(clf.labels);
   const unknown = examples.filter((e) => e.labels.some((l) => !known.has(l)));
   if (unknown.length > 0 && !options.ignoreUnknown) {
-    const shown = unknown.slice(0, 10).map((e) => `${e.pos.file}:${e.pos.line}: field "label": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
+    const shown = unknown.slice(0, 10).map((e) => `${e.pos.file}:${e.pos.line}: field "${e.labels.length > 1 ? 'labels' : 'label'}": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
     throw new Error(
       `eval: ${unknown.length} example(s) have labels the model does not know (model labels: ${clf.labels.join(', ')}):\n${shown.join('\n')}${unknown.length > 10 ? `\n... and ${unknown.length - 10} more` : ''}\n(pass --ignore-unknown to skip them)`,
     );

@@ -54,6 +54,8 @@ export interface TrainOptions {
   /** Skip malformed training lines (reported) instead of failing. Default false. */
   skipBadLines?: boolean;
   onLog?: (msg: string) => void;
+  /** Things the user should see even without verbose logging (skipped bad lines). Default: onLog. */
+  onWarn?: (msg: string) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -70,6 +72,7 @@ export interface TrainResult {
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const log = options.onLog ?? (() => {});
+  const warn = options.onWarn ?? log;
   const field = options.field ?? 'text';
   const dataFiles = options.data ?? [];
   let setFiles: string[] = [];
@@ -89,9 +92,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (forData.length > 1) throw new Error(`train: ${forData.map((m) => m.file).join(', ')} name no train files, so each would apply to --data: give at most one such mapping`);
   if (forData.length === 1 && dataFiles.length === 0) throw new Error(`train: ${forData[0]!.file} names no train files and there is no --data to apply it to`);
   // the label set's own files are in taxonomy ids already; a mapping without files applies to --data
-  let train: LabelledExample[] = setFiles.length ? await readChecked(setFiles, field, 'label set', skip, log) : [];
+  let train: LabelledExample[] = setFiles.length ? await readChecked(setFiles, field, 'label set', skip, warn) : [];
   if (dataFiles.length > 0) {
-    const own = await readChecked(dataFiles, field, 'training', skip, log);
+    const own = await readChecked(dataFiles, field, 'training', skip, warn);
     train = train.concat(forData.length ? mapped(own, forData[0]!, topicSet, log) : own);
   }
   let files = [...setFiles, ...dataFiles];
@@ -99,7 +102,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   for (const m of maps.filter((x) => x.train.length > 0)) {
     const mfiles = mappingFiles(m, 'train', dataRoot);
     files = [...files, ...mfiles];
-    train = train.concat(mapped(await readChecked(mfiles, field, `${m.dataset} training`, skip, log), m, topicSet, log));
+    train = train.concat(mapped(await readChecked(mfiles, field, `${m.dataset} training`, skip, warn), m, topicSet, log));
   }
   if (files.length === 0) throw new Error('train: no data: give --data FILE..., --labels DIR or --map with train files');
   if (train.length === 0) throw new Error(`train: no usable examples in ${files.join(', ')}`);
@@ -108,7 +111,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   checkKnown(train, labelIndex, 'training data', options.labels ? `the taxonomy of ${options.labels}` : 'the training labels');
   if (labels.length < 2) throw new Error(`train: need at least 2 labels, found ${labels.length} (${labels.join(', ')})`);
 
-  const devExamples = options.dev?.length ? await readChecked(options.dev, field, 'dev', options.skipBadLines ?? false, log) : [];
+  const devExamples = options.dev?.length ? await readChecked(options.dev, field, 'dev', skip, warn) : [];
   checkKnown(devExamples, labelIndex, 'dev data', 'the training labels');
 
   const featurizerConfig: FeaturizerConfig = {
@@ -201,7 +204,7 @@ function checkKnown(examples: readonly LabelledExample[], index: ReadonlyMap<str
     for (const l of ex.labels) {
       if (index.has(l)) continue;
       count++;
-      if (bad.length < 10) bad.push(`${ex.pos.file}:${ex.pos.line}: field "label": "${l}" is not in ${source}`);
+      if (bad.length < 10) bad.push(`${ex.pos.file}:${ex.pos.line}: field "${ex.labels.length > 1 ? 'labels' : 'label'}": "${l}" is not in ${source}`);
     }
   }
   if (count > 0) throw new Error(`train: ${count} unknown label(s) in the ${what}:\n${bad.join('\n')}${count > bad.length ? `\n... and ${count - bad.length} more` : ''}`);

@@ -12,6 +12,11 @@ import { registerTrainCommand } from './commands/train.js';
 // natural's storage modules load dotenv, which prints a banner on stdout; stdout is for results only
 process.env.DOTENV_CONFIG_QUIET = 'true';
 
+// `topicmix classify ... | head`: the reader went away; stop quietly, as Unix tools do
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
 const program = new Command()
   .name('topicmix')
   .description('Tag Chinese and English web documents with topics, and turn the tags into topic-proportion reports for LLM pre-training mixtures.')

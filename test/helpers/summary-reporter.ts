@@ -19,7 +19,12 @@ export default class SummaryReporter implements Reporter {
       else if (s === 'fail') counts.failed++;
       else counts.skipped++;
     };
-    files.forEach(visit);
+    for (const f of files) {
+      const before = counts.failed;
+      visit(f);
+      // a failing beforeAll or import fails the file while its tests show as skipped
+      if (f.result?.state === 'fail' && counts.failed === before) counts.failed++;
+    }
     if (errors.length > 0 && counts.failed === 0) counts.failed = errors.length;
     process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }

@@ -84,6 +84,7 @@ export function registerTrainCommand(program: Command): void {
         onLog: (m) => {
           if (f.verbose) note(m);
         },
+        onWarn: note,
         onProgress: (done, total) => {
           bar ??= progressBar(total, 'train [{bar}] {percentage}% | step {value}/{total} | eta {eta}s');
           bar.update(done);

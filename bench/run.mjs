@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// topicmix vs fastText benchmark harness. `npm run bench` / `node bench/run.mjs --help`.
+// Writes <out>/results.json and <out>/results.md; scratch files go to bench/work/ (gitignored).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { readJsonl, copiesFor, writeRepeated } from './lib/data.mjs';
+import { refreshGnuTime, run, failText } from './lib/proc.mjs';
+import { ensureDebPackage, log, machineInfo, which } from './lib/setup.mjs';
+import { writeInputs, runFastText } from './lib/fasttext.mjs';
+import { probe, runTopicmix, memoryRun } from './lib/topicmix.mjs';
+import { computeRatios, summarize, renderMarkdown, TARGETS } from './lib/report.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ALL_DATASETS = ['ag_news', 'thucnews', 'thucnews_articles', 'bbc_news', 'fewclue_csldcp', 'sib200'];
+const BIG_MIN_LINES = 200_000;
+const BIG_MIN_BYTES = 50e6;
+
+const HELP = `Usage: node bench/run.mjs [options]      (npm run bench -- [options])
+
+Benchmarks the topicmix CLI (dist/cli/main.js) against fastText on the labelled datasets and writes
+<out>/results.json and <out>/results.md.
+
+Options:
+  --datasets a,b      datasets to run (default: ${ALL_DATASETS.join(',')})
+  --quick             fastText paper config only (no grid), no 1 GB memory run
+  --data-dir DIR      data folder (default: ../shared/data relative to the repo root)
+  --out DIR           where results.json / results.md go (default: bench/)
+  --work-dir DIR      scratch folder (default: bench/work/)
+  --reps N            timing repetitions: fastText training (best + paper), throughput runs (default 3)
+  --workers N         pass --workers N to topicmix classify (default: not passed, counted as 1 core)
+  --timeout-min N     kill any single topicmix command after N minutes (default 60)
+  --build             run \`npm run build\` before benchmarking
+  --skip-topicmix     fastText half only
+  --skip-fasttext     topicmix half only
+  --skip-memory       no 100 MB / 1 GB memory runs
+  --keep-work         keep the 1 GB memory-run input and every fastText grid model in the work folder
+  -h, --help          this text
+`;
+
+/** @returns {any} */
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      datasets: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      out: { type: 'string' },
+      'work-dir': { type: 'string' },
+      reps: { type: 'string', default: '3' },
+      workers: { type: 'string' },
+      'timeout-min': { type: 'string', default: '60' },
+      build: { type: 'boolean', default: false },
+      'skip-topicmix': { type: 'boolean', default: false },
+      'skip-fasttext': { type: 'boolean', default: false },
+      'skip-memory': { type: 'boolean', default: false },
+      'keep-work': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const datasets = values.datasets ? values.datasets.split(',').map((s) => s.trim()).filter(Boolean) : ALL_DATASETS;
+  const posInt = (/** @type {string} */ name, /** @type {string|undefined} */ v) => {
+    if (v === undefined) return null;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) {
+      process.stderr.write(`--${name} must be a positive integer, got ${v}\n`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return {
+    datasets,
+    quick: values.quick,
+    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : path.resolve(REPO, '../shared/data'),
+    out: values.out ? path.resolve(values.out) : path.join(REPO, 'bench'),
+    work: values['work-dir'] ? path.resolve(values['work-dir']) : path.join(REPO, 'bench/work'),
+    reps: posInt('reps', values.reps) ?? 3,
+    workers: posInt('workers', values.workers),
+    timeoutMs: (posInt('timeout-min', values['timeout-min']) ?? 60) * 60_000,
+    build: values.build,
+    skipTopicmix: values['skip-topicmix'],
+    skipFasttext: values['skip-fasttext'],
+    skipMemory: values['skip-memory'],
+    keepWork: values['keep-work'],
+  };
+}
+
+/** @param {string} p */
+function rel(p) {
+  const r = path.relative(REPO, p);
+  return r.startsWith('..') ? p : r;
+}
+
+const NOTES = [
+  'fastText = Debian `fasttext` 0.9.2 binary, `fasttext supervised -input X -output M -thread 2 -verbose 0` + config; paper config `-wordNgrams 2 -dim 10 -epoch 5 -lr 0.25 -bucket 2000000`; grid (full mode) epoch {5,25} x lr {0.1,0.5,1.0} x wordNgrams {1,2}, dim 10, bucket 2M, plus dim 50 for the best dim-10 config; best = highest dev accuracy where a dev split exists, else highest test accuracy (optimistic for fastText).',
+  'fastText preprocessing: English (lang != zh) as in fastText\'s classification-example.sh (lowercase; `\' . , ( ) ! ?` separated by spaces; `"` removed; `; :` replaced by a space); Chinese (lang = zh): one token per character (Han and punctuation), runs of ASCII letters/digits kept as one lowercased token; all whitespace (newlines too) becomes one space. Labels: `__label__` + label with spaces replaced by `_` (mapping in results.json). The fastText training file is shuffled with a fixed seed (some train files are sorted by label or language; fastText does not shuffle).',
+  'fastText accuracy / macro-F1: `fasttext predict M.bin test.txt` top-1 compared with gold in JS; macro-F1 = unweighted mean F1 over labels present in gold or predictions (sklearn macro). topicmix numbers come from `topicmix eval --json`; "check: classify acc" = `topicmix classify` on test.jsonl, its `topic` field scored against gold in JS (should equal eval).',
+  'Throughput: big.jsonl = the test split repeated (whole copies) until ≥ 200k lines or ≥ 50 MB, whichever comes first. topicmix: `classify --model M big.jsonl -o out.jsonl`, end to end (process start, model load, JSON parse, write). fastText: `fasttext predict M.bin big.txt > /dev/null` on the same documents already preprocessed, so fastText is not charged for normalisation/tokenisation. MB/s = each tool\'s own input bytes / wall. Wall and peak RSS from GNU time (`%e`, `%M`).',
+  'Throughput ratio per core = (topicmix docs/s / cores used) / fastText docs/s (fastText predict is single-threaded). Cores used = the --workers value (default 1); if measured CPU utilisation ((user+sys)/wall) exceeds 1.5, its rounded value instead.',
+  'topicmix training: `train --data train.jsonl [--dev dev.jsonl] --out M --seed 1 --json` (defaults otherwise); the in-process seconds and epochs come from its --json summary. Train-time ratio = topicmix train wall (one run, includes process start and reading the data) / fastText-best train wall (median). Targets: accuracy ≥ fastText best on every dataset and ≥ +1 point on average; training ≤ 2x fastText (2 threads); classify throughput ≥ 0.7x fastText per core on ag_news and thucnews; classify peak RSS ≤ 400 MB on a 1 GB input and < 10 % growth from 100 MB to 1 GB.',
+];
+
+async function main() {
+  const opt = parseOptions();
+  const command = ['node', rel(process.argv[1] ?? 'bench/run.mjs'), ...process.argv.slice(2)].join(' ');
+
+  if (!fs.existsSync(opt.dataDir) || !fs.statSync(opt.dataDir).isDirectory()) {
+    process.stderr.write(`bench: data folder ${opt.dataDir} not found; nothing to benchmark (pass --data-dir DIR). No results written.\n`);
+    process.exit(0);
+  }
+  const unknown = opt.datasets.filter((/** @type {string} */ d) => !ALL_DATASETS.includes(d));
+  if (unknown.length) log(`note: datasets not in the standard list: ${unknown.join(', ')} (will try them anyway)`);
+
+  fs.mkdirSync(opt.work, { recursive: true });
+  fs.mkdirSync(opt.out, { recursive: true });
+
+  // Tools
+  const timeErr = ensureDebPackage('/usr/bin/time', 'time');
+  if (timeErr) log(`WARNING: ${timeErr} Peak RSS will not be measured (wall time measured in-process).`);
+  refreshGnuTime();
+  /** @type {string|null} */
+  let ftBin = null;
+  /** @type {string|null} */
+  let ftError = null;
+  if (!opt.skipFasttext) {
+    ftError = ensureDebPackage('fasttext', 'fasttext');
+    if (ftError) log(`WARNING: ${ftError} The fastText half is skipped.`);
+    else ftBin = which('fasttext');
+  }
+
+  // topicmix CLI
+  /** @type {any} */
+  let build = null;
+  if (opt.build && !opt.skipTopicmix) {
+    log('npm run build');
+    const b = await run('npm', ['run', 'build'], { cwd: REPO, timed: false, timeoutMs: 10 * 60_000 });
+    build = { ok: b.ok, error: b.ok ? undefined : failText(b) };
+    if (!b.ok) log(`build failed: ${b.error} (continuing with whatever dist/ holds)`);
+  }
+  /** @type {{available:boolean, error?:string}} */
+  let tm = { available: false, error: 'skipped (--skip-topicmix)' };
+  if (!opt.skipTopicmix) {
+    tm = await probe(REPO);
+    if (!tm.available) log(`topicmix CLI not usable: ${tm.error?.split('\n')[0]} (topicmix half recorded as failed)`);
+  }
+
+  const machine = machineInfo(REPO, ftBin);
+  log(`machine: ${machine.cpu_model}, ${machine.cores} cores, load ${machine.load_avg_at_start.join(' ')}, node ${machine.node}, fasttext ${machine.fasttext?.version ?? '-'}`);
+
+  /** @type {any} */
+  const results = {
+    command,
+    cwd: process.cwd(),
+    machine,
+    options: { ...opt, timeoutMs: undefined, timeout_min: opt.timeoutMs / 60_000 },
+    tools: { gnu_time: timeErr ?? 'ok', fasttext: ftError ?? (opt.skipFasttext ? 'skipped' : 'ok'), topicmix: tm.available ? 'ok' : tm.error, build },
+    targets: TARGETS,
+    datasets: [],
+    memory: null,
+    summary: null,
+    notes: NOTES,
+    partial: true,
+  };
+  const write = () => {
+    results.summary = summarize(results.datasets, results.memory);
+    fs.writeFileSync(path.join(opt.out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+    fs.writeFileSync(path.join(opt.out, 'results.md'), renderMarkdown(results));
+  };
+
+  for (const name of opt.datasets) {
+    /** @type {any} */
+    const dsr = { name, errors: [] };
+    results.datasets.push(dsr);
+    const dir = path.join(opt.dataDir, name);
+    const files = {
+      train: path.join(dir, 'train.jsonl'),
+      test: path.join(dir, 'test.jsonl'),
+      dev: fs.existsSync(path.join(dir, 'dev.jsonl')) ? path.join(dir, 'dev.jsonl') : null,
+    };
+    dsr.files = files;
+    if (!fs.existsSync(files.train) || !fs.existsSync(files.test)) {
+      dsr.errors.push(`missing ${dir}/train.jsonl or test.jsonl; dataset skipped`);
+      log(`${name}: missing train/test in ${dir}; skipped`);
+      write();
+      continue;
+    }
+    if (!fs.existsSync(path.join(opt.dataDir, `READY_${name}`))) log(`${name}: WARNING no READY_${name} marker in ${opt.dataDir} (data may be incomplete)`);
+    const work = path.join(opt.work, name);
+    fs.mkdirSync(work, { recursive: true });
+
+    /** @type {{train:any[], test:any[], dev:any[]|null}} */
+    let rows;
+    try {
+      rows = { train: readJsonl(files.train), test: readJsonl(files.test), dev: files.dev ? readJsonl(files.dev) : null };
+    } catch (e) {
+      dsr.errors.push(`reading data: ${/** @type {Error} */ (e).message}`);
+      write();
+      continue;
+    }
+    dsr.counts = { train: rows.train.length, test: rows.test.length, dev: rows.dev?.length ?? null };
+    const testBuf = fs.readFileSync(files.test);
+    const testLines = rows.test.length;
+    const copies = copiesFor(testLines, testBuf.length, { minLines: BIG_MIN_LINES, minBytes: BIG_MIN_BYTES });
+    const big = writeRepeated(testBuf, copies, path.join(work, 'big.jsonl'));
+    if (big.lines !== testLines * copies) dsr.errors.push(`test.jsonl has blank lines: big.jsonl has ${big.lines} lines for ${testLines * copies} documents`);
+    dsr.big = big;
+    log(`${name}: train ${rows.train.length}, dev ${rows.dev?.length ?? '-'}, test ${testLines}; big.jsonl ${copies} copies = ${big.lines} docs, ${(big.bytes / 1e6).toFixed(1)} MB`);
+
+    // topicmix
+    if (opt.skipTopicmix) dsr.topicmix = { skipped: true };
+    else if (!tm.available) {
+      dsr.topicmix = { error: `topicmix CLI not usable: ${tm.error}` };
+      dsr.errors.push(dsr.topicmix.error);
+    } else {
+      try {
+        dsr.topicmix = await runTopicmix({ repo: REPO, ds: name, files, dir: work, big, reps: opt.reps, workers: opt.workers, timeoutMs: opt.timeoutMs });
+      } catch (e) {
+        dsr.topicmix = { error: `harness error: ${/** @type {Error} */ (e).stack}` };
+      }
+      if (dsr.topicmix.error) dsr.errors.push(`topicmix: ${dsr.topicmix.error}`);
+    }
+    write();
+
+    // fastText
+    if (ftBin) {
+      try {
+        const inp = writeInputs(rows, path.join(work, 'ft'));
+        dsr.fasttext = await runFastText({ bin: ftBin, inp, dir: path.join(work, 'ft'), bigSpec: big, quick: opt.quick, reps: opt.reps, ds: name, keepModels: opt.keepWork });
+        for (const c of dsr.fasttext.configs) if (c.error) dsr.errors.push(`fastText ${c.name}: ${c.error}`);
+        if (!dsr.fasttext.best) dsr.errors.push('fastText: no config trained successfully');
+      } catch (e) {
+        dsr.fasttext = { error: `harness error: ${/** @type {Error} */ (e).stack}` };
+        dsr.errors.push(`fastText: ${dsr.fasttext.error}`);
+      }
+    } else dsr.fasttext = { error: ftError ?? 'skipped (--skip-fasttext)' };
+
+    dsr.ratios = computeRatios(dsr);
+    write();
+  }
+
+  // Memory: ag_news model on ~100 MB and ~1 GB inputs
+  const agModel = path.join(opt.work, 'ag_news', 'model');
+  const ag = results.datasets.find((/** @type {any} */ d) => d.name === 'ag_news');
+  if (opt.skipMemory) results.memory = { skipped: '--skip-memory' };
+  else if (!tm.available) results.memory = { skipped: 'topicmix CLI not usable' };
+  else if (!ag?.topicmix?.train?.ok) results.memory = { skipped: 'needs the ag_news topicmix model from this run (include ag_news in --datasets)' };
+  else {
+    const testBuf = fs.readFileSync(path.join(opt.dataDir, 'ag_news', 'test.jsonl'));
+    const memDir = path.join(opt.work, 'memory');
+    fs.mkdirSync(memDir, { recursive: true });
+    const sizes = [{ label: '~100 MB', bytes: 100e6, file: 'mem100m.jsonl' }, ...(opt.quick ? [] : [{ label: '~1 GB', bytes: 1e9, file: 'mem1g.jsonl' }])];
+    /** @type {any[]} */
+    const runs = [];
+    results.memory = { model: agModel, runs };
+    for (const s of sizes) {
+      const input = writeRepeated(testBuf, Math.max(1, Math.round(s.bytes / testBuf.length)), path.join(memDir, s.file));
+      log(`memory: classify ${s.label} (${input.lines} docs, ${(input.bytes / 1e6).toFixed(0)} MB)`);
+      const r = await memoryRun({ repo: REPO, model: agModel, input, outFile: path.join(memDir, 'out.jsonl'), workers: opt.workers, timeoutMs: opt.timeoutMs, logFile: path.join(memDir, `${s.file}.stderr.log`) });
+      runs.push({ label: s.label, ...r });
+      if (r.error) log(`memory ${s.label} FAILED: ${r.error.split('\n')[0]}`);
+      else log(`memory ${s.label}: peak RSS ${r.peak_rss_mb?.toFixed(0)} MB, ${Math.round(r.docs_per_s ?? NaN)} docs/s`);
+      if (!opt.keepWork && s.bytes >= 1e9) fs.rmSync(input.path, { force: true });
+      write();
+    }
+    const r100 = runs[0]?.peak_rss_mb ?? null;
+    const r1g = runs[1]?.peak_rss_mb ?? null;
+    results.memory.growth = r100 && r1g ? (r1g - r100) / r100 : null;
+    results.memory.rss_1g_pass = r1g ? r1g <= TARGETS.rss_1g_max_mb : null;
+    results.memory.growth_pass = results.memory.growth === null ? null : results.memory.growth < TARGETS.rss_growth_max;
+    results.memory.pass = results.memory.rss_1g_pass === null || results.memory.growth_pass === null ? null : results.memory.rss_1g_pass && results.memory.growth_pass;
+    if (opt.quick) results.memory.note = '1 GB run skipped (--quick)';
+    const err = runs.filter((r) => r.error).map((r) => `${r.label}: ${r.error}`);
+    if (err.length) results.memory.error = err.join('\n');
+  }
+
+  results.partial = false;
+  results.machine.load_avg_at_end = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  write();
+  log(`wrote ${rel(path.join(opt.out, 'results.json'))} and ${rel(path.join(opt.out, 'results.md'))}`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e?.stack ?? e}\n`);
+  process.exit(1);
+});
