@@ -42,7 +42,7 @@ export interface PredictOptions {
 export interface LoadOptions extends PredictOptions {
   /** 'auto' (default): tfjs-node when installed, else wasm, else cpu. */
   backend?: BackendPreference;
-  /** Documents per tfjs call in classifyBatch / classifyStream. Default 512. */
+  /** Documents per tfjs call in classifyBatch / classifyStream. Default 1024. */
   batchSize?: number;
 }
 
@@ -78,7 +78,7 @@ export class Classifier {
     this.featurizer = featurizer;
     this.scorer = scorer;
     this.backend = backend;
-    this.batchSize = options.batchSize ?? 512;
+    this.batchSize = options.batchSize ?? 1024;
     this.defaults = resolve(options, { topK: 3, threshold: 0, allScores: false });
   }
 

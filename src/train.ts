@@ -38,7 +38,7 @@ export interface TrainOptions {
   /** Text field. Default 'text'. */
   field?: string;
   seed?: number;
-  /** Default 'auto': about 800 updates in all, at least 4 epochs, at most 30. */
+  /** Default 'auto': about 800 updates in all, at least 5 epochs, at most 30. */
   epochs?: number | 'auto';
   /** Default 'auto': 16 for small data up to 128 for large. */
   batchSize?: number | 'auto';
@@ -174,7 +174,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     ...(devMetrics && { metrics: { dev: summary(devMetrics) } }),
     versions: { topicmix: VERSION, tfjs: tf.version_core },
   };
-  await useBackend('auto');
+  // describing the layers topology needs a tfjs backend; the cpu one starts instantly (wasm compiles)
+  await useBackend('cpu');
   const { weightBytes } = await writeModelDir(options.out, result.params, meta, options.quantize ?? 'float32');
   await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: options.quantize ?? 'float32' }));
   const seconds = (performance.now() - t0) / 1000;
@@ -216,10 +217,10 @@ export function autoBatchSize(n: number): number {
   return Math.min(128, Math.max(16, b));
 }
 
-/** Epochs giving about 800 updates in all, within [4, 30]. */
+/** Epochs giving about 800 updates in all, within [5, 30]. */
 export function autoEpochs(n: number, batchSize: number): number {
   const steps = Math.ceil(n / batchSize);
-  return Math.min(30, Math.max(4, Math.ceil(800 / steps)));
+  return Math.min(30, Math.max(5, Math.ceil(800 / steps)));
 }
 
 function validateHyper(h: { epochs: number; batchSize: number; dim: number; lr: number; seed: number }): void {

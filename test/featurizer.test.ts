@@ -44,9 +44,10 @@ describe('Featurizer', () => {
   });
 
   it('is deterministic and matches the documented hashing', () => {
-    const mod = small.buckets - 1;
     const word = fnvString('bank');
-    expect(ids('bank')).toEqual([1 + (fmix32(word) % mod)]);
+    expect(ids('bank')).toEqual([fmix32(word) & (small.buckets - 1) || 1]);
+    // a bucket count that is not a power of two uses 1 + h mod (buckets - 1)
+    expect(ids('bank', { ...small, buckets: 1000 })).toEqual([1 + (fmix32(word) % 999)]);
     expect(ids('BANK')).toEqual(ids('bank'));
     expect(ids('ｂａｎｋ')).toEqual(ids('bank'));
   });

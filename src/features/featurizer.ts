@@ -2,14 +2,14 @@ import { CharClass, charClass, isSupplementaryHan } from '../text/chars.js';
 import { normalizeText } from '../text/normalize.js';
 import { scriptOf, type ScriptCounts } from '../text/script.js';
 import type { Script } from '../types.js';
-import { BIGRAM_MULT, BIGRAM_SEED, FNV_OFFSET, FNV_PRIME, HAN_SEED, fmix32, fnvString } from './hashing.js';
+import { BIGRAM_MULT, BIGRAM_SEED, FNV_OFFSET, FNV_PRIME, HAN_SEED, TRIGRAM_SEED, fmix32, fnvString } from './hashing.js';
 
 /** How text becomes feature ids. Stored in the model so that serving featurizes exactly as training did. */
 export interface FeaturizerConfig {
   /** Number of hash buckets (embedding rows). Row 0 is reserved for padding and never produced. */
   buckets: number;
-  /** Longest token n-gram: 1 = unigrams, 2 = unigrams + bigrams (Han characters and Latin words alike). */
-  ngrams: 1 | 2;
+  /** Longest token n-gram: 1 = unigrams, 2 = + bigrams, 3 = + trigrams (Han characters and Latin words alike). */
+  ngrams: 1 | 2 | 3;
   /** Chinese tokens: one per Han character (default), or jieba words (needs the optional `nodejieba`). */
   zhTokens: 'chars' | 'jieba';
   /** Porter-stem Latin words (natural's PorterStemmer, memoised). */
@@ -73,12 +73,16 @@ export interface FeaturizerPlugins {
 export class Featurizer {
   readonly config: FeaturizerConfig;
   private readonly mod: number;
+  /** buckets - 1 when buckets is a power of two (then a mask replaces the slower modulo), else 0 */
+  private readonly mask: number;
   private readonly segmenter: WordSegmenter | undefined;
   private readonly stemmer: Stemmer | undefined;
   private readonly stemCache = new Map<string, number>();
   // scan state, kept on the instance so the hot loop does not allocate
   private prev = 0;
-  private hasPrev = false;
+  private prev2 = 0;
+  /** how many previous tokens the current n-gram chain has (0, 1 or 2+) */
+  private chain = 0;
   private out: IdBuffer = new IdBuffer(1);
 
   constructor(config: FeaturizerConfig, plugins: FeaturizerPlugins = {}) {
@@ -87,6 +91,7 @@ export class Featurizer {
     if (config.stem && !plugins.stemmer) throw new Error('featurizer: stem needs a stemmer');
     this.config = config;
     this.mod = config.buckets - 1;
+    this.mask = (config.buckets & (config.buckets - 1)) === 0 ? config.buckets - 1 : 0;
     this.segmenter = config.zhTokens === 'jieba' ? plugins.segmenter : undefined;
     this.stemmer = config.stem ? plugins.stemmer : undefined;
   }
@@ -114,15 +119,24 @@ export class Featurizer {
     return { ids: out.view().slice(), script: scriptOf(counts) };
   }
 
+  /** Bucket of a hash, never 0 (the padding row): the low bits (0 becomes 1), or 1 + h mod (buckets - 1). */
+  private bucket(h: number): number {
+    if (this.mask !== 0) return h & this.mask || 1;
+    return 1 + (h % this.mod);
+  }
+
   private emit(token: number): void {
-    const mod = this.mod;
     const out = this.out;
-    out.push(1 + (fmix32(token) % mod));
-    if (this.config.ngrams === 2 && this.hasPrev) {
-      out.push(1 + (fmix32((Math.imul(this.prev, BIGRAM_MULT) + token) ^ BIGRAM_SEED) % mod));
+    out.push(this.bucket(fmix32(token)));
+    const n = this.config.ngrams;
+    if (n >= 2 && this.chain >= 1) {
+      const bigram = Math.imul(this.prev, BIGRAM_MULT) + token;
+      out.push(this.bucket(fmix32(bigram ^ BIGRAM_SEED)));
+      if (n === 3 && this.chain >= 2) out.push(this.bucket(fmix32((Math.imul(this.prev2, BIGRAM_MULT) + bigram) ^ TRIGRAM_SEED)));
     }
+    this.prev2 = this.prev;
     this.prev = token;
-    this.hasPrev = true;
+    this.chain++;
   }
 
   private wordToken(text: string, start: number, end: number, hash: number): number {
@@ -143,7 +157,7 @@ export class Featurizer {
 
   private scan(text: string, out: IdBuffer, counts: ScriptCounts): void {
     this.out = out;
-    this.hasPrev = false;
+    this.chain = 0;
     const n = text.length;
     const jieba = this.segmenter !== undefined;
     let wordStart = -1;
@@ -194,7 +208,7 @@ export class Featurizer {
         hanStart = -1;
       }
       // separator: spaces keep the bigram chain, anything else (punctuation, line breaks) ends it
-      if (c !== 0x20 && c !== 0x09) this.hasPrev = false;
+      if (c !== 0x20 && c !== 0x09) this.chain = 0;
     }
     if (wordStart >= 0) this.emit(this.wordToken(text, wordStart, n, wordHash));
     if (hanStart >= 0) this.flushHanRun(text, hanStart, n);

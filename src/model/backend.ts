@@ -19,7 +19,7 @@ let activePreference: BackendPreference | undefined;
  * is the same code whatever the backend.
  */
 export function useBackend(preference: BackendPreference = 'auto'): Promise<BackendName> {
-  if (active && (preference === activePreference || preference === 'auto')) return active;
+  if (active && preference === activePreference) return active;
   activePreference = preference;
   active = select(preference);
   return active;

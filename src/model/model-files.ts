@@ -203,3 +203,22 @@ export function decodeWeightTensors(files: ModelFiles): Tensor[] {
   }
   return out;
 }
+
+/** The weights of a model folder as plain arrays (dequantized). */
+export async function readModelParams(dir: string): Promise<{ params: ModelParams; meta: ModelMetadata }> {
+  const files = await readModelDir(dir);
+  const [E, W, b] = decodeWeightTensors(files);
+  if (!E || !W || !b) throw new Error(`model: ${dir}: expected 3 weights`);
+  const params: ModelParams = {
+    buckets: E.shape[0]!,
+    dim: E.shape[1]!,
+    numLabels: b.shape[0]!,
+    E: E.dataSync() as Float32Array,
+    W: W.dataSync() as Float32Array,
+    b: b.dataSync() as Float32Array,
+  };
+  E.dispose();
+  W.dispose();
+  b.dispose();
+  return { params, meta: files.meta };
+}

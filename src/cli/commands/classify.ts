@@ -36,7 +36,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--all-scores', 'add "scores": the probability of every label', false)
     .option('--max-errors <n>', 'stop with exit code 2 after more than n bad lines', int('--max-errors', 0))
     .option('--max-line-bytes <n>', 'longer lines become error records (default 64 MiB)', int('--max-line-bytes', 1))
-    .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), 512)
+    .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), 1024)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
     .option('--verbose', 'print the backend and timing', false)
     .action(async (inputs: string[], f: ClassifyFlags) => {

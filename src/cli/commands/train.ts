@@ -41,7 +41,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--name <name>', 'model name stored in its metadata (default: folder name)')
     .option('--field <name>', 'text field', 'text')
     .option('--seed <n>', 'random seed (same seed + data = identical weights)', int('--seed'), 1)
-    .option('--epochs <n|auto>', 'passes over the data (auto: ~800 updates, 4-30 epochs)', intOrAuto('--epochs'), 'auto')
+    .option('--epochs <n|auto>', 'passes over the data (auto: ~800 updates, 5-30 epochs)', intOrAuto('--epochs'), 'auto')
     .option('--batch-size <n|auto>', 'documents per update (auto: 16-128 by data size)', intOrAuto('--batch-size'), 'auto')
     .option('--dim <n>', 'embedding size', int('--dim', 1), 32)
     .option('--lr <x>', 'Adam learning rate (decays linearly to 0)', num('--lr', 1e-6, 10), 0.01)
