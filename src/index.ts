@@ -11,5 +11,18 @@ export { useBackend, type BackendName, type BackendPreference } from './model/ba
 export type { ModelMetadata } from './model/metadata.js';
 export { loadTaxonomy, type Taxonomy, type Topic } from './labels/taxonomy.js';
 export { checkLabelSet, type LabelCheckReport } from './labels/check.js';
+export { loadMapping, applyMapping, type LabelMapping } from './labels/mapping.js';
+export { buildReport, type BuildReportOptions } from './report/build-report.js';
+export { readReport, parseReport } from './report/read-report.js';
+export { ReportBuilder } from './report/report-builder.js';
+export { formatMarkdown } from './report/format-md.js';
+export { formatCsv } from './report/format-csv.js';
+export { formatHtml } from './report/format-html.js';
+export type { Report, ReportSummary } from './report/report-types.js';
+export { rebalance, type RebalanceOptions } from './rebalance/plan.js';
+export { readTargetSpec, parseTargetSpec, readLosses, type TargetSpec, type Losses } from './rebalance/target-spec.js';
+export { feedbackUpdate, type FeedbackInput } from './rebalance/feedback.js';
+export type { WeightsFile, CellWeight, Shortfall } from './rebalance/weights-types.js';
+export { runSample, type SampleOptions, type SampleStats } from './sample/run-sample.js';
 export type { Prediction, TopicScore, Script, ErrorRecord, LabelledExample } from './types.js';
 export { VERSION } from './version.js';
