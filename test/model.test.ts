@@ -1,4 +1,5 @@
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('model folder', () => {
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
     expect(json.userDefinedMetadata.topicmix.labels).toEqual(['finance', 'sports', 'tech']);
     const weightData = readFileSync(join(modelDir, 'weights.bin'));
-    const model = await tf.loadLayersModel(
+    const model = await tfl.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: json.modelTopology,
         weightSpecs: json.weightsManifest[0].weights,

@@ -2,10 +2,6 @@
 export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;
 
-export function fnvStep(h: number, c: number): number {
-  return Math.imul(h ^ c, FNV_PRIME);
-}
-
 export function fnvString(s: string, seed = FNV_OFFSET): number {
   let h = seed;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);

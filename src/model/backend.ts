@@ -1,10 +1,17 @@
 import { createRequire } from 'node:module';
-import type * as Tfjs from '@tensorflow/tfjs';
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfLayers from '@tensorflow/tfjs-layers';
 
 // Loaded with require: importing tfjs's large CommonJS bundles from ESM runs Node's CJS export
-// scanner over them, which costs several hundred milliseconds at every start.
+// scanner over them, which costs several hundred milliseconds at every start. Serving needs only
+// tfjs-core and a backend; the union package (layers, converter, data, webgl) is not loaded.
 const require = createRequire(import.meta.url);
-const tf = require('@tensorflow/tfjs') as typeof Tfjs;
+const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
+
+/** tfjs-layers, loaded on first use (only training writes a layers topology). */
+export function tfLayers(): typeof TfLayers {
+  return require('@tensorflow/tfjs-layers') as typeof TfLayers;
+}
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
@@ -51,9 +58,10 @@ async function register(name: BackendName): Promise<void> {
     require('@tensorflow/tfjs-node');
   } else if (name === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm');
+  } else {
+    require('@tensorflow/tfjs-backend-cpu');
   }
   if (!tf.findBackendFactory(name)) throw new Error('backend did not register');
 }
 
 export { tf };
-export type { Tfjs };

@@ -2,8 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-writer.js';
 import { VERSION } from '../version.js';
-import type { SymbolicTensor, Tensor, io } from '@tensorflow/tfjs';
-import { tf } from './backend.js';
+import type { Tensor, io } from '@tensorflow/tfjs-core';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { tf, tfLayers } from './backend.js';
 import { encodeFloat16 } from './float16.js';
 import { MODEL_FORMAT, type ModelMetadata } from './metadata.js';
 import type { ModelParams } from './params.js';
@@ -36,13 +37,14 @@ const OUTPUT = 'output';
  * the size patched in, to avoid allocating a full embedding table just to describe it.
  */
 function topology(buckets: number, dim: number, numLabels: number): { topology: object; weightNames: { embedding: string; kernel: string; bias: string } } {
-  const ids = tf.input({ shape: [null], dtype: 'int32', name: 'ids' });
-  const scale = tf.input({ shape: [1], name: 'scale' });
-  const emb = tf.layers.embedding({ inputDim: 2, outputDim: dim, name: EMBEDDING, embeddingsInitializer: 'zeros' }).apply(ids) as SymbolicTensor;
-  const mean = tf.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as SymbolicTensor;
-  const scaled = tf.layers.multiply({ name: 'unpad' }).apply([mean, scale]) as SymbolicTensor;
-  const probs = tf.layers.dense({ units: numLabels, activation: 'softmax', name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as SymbolicTensor;
-  const model = tf.model({ inputs: [ids, scale], outputs: probs, name: 'topicmix' });
+  const tfl = tfLayers();
+  const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'ids' });
+  const scale = tfl.input({ shape: [1], name: 'scale' });
+  const emb = tfl.layers.embedding({ inputDim: 2, outputDim: dim, name: EMBEDDING, embeddingsInitializer: 'zeros' }).apply(ids) as SymbolicTensor;
+  const mean = tfl.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as SymbolicTensor;
+  const scaled = tfl.layers.multiply({ name: 'unpad' }).apply([mean, scale]) as SymbolicTensor;
+  const probs = tfl.layers.dense({ units: numLabels, activation: 'softmax', name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as SymbolicTensor;
+  const model = tfl.model({ inputs: [ids, scale], outputs: probs, name: 'topicmix' });
   const json = model.toJSON(undefined, false) as { config: { layers: { name: string; config: { input_dim?: number } }[] } };
   for (const layer of json.config.layers) if (layer.name === EMBEDDING) layer.config.input_dim = buckets;
   const names = model.weights.map((w) => w.originalName);
@@ -95,7 +97,7 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
   }
   const modelJson: ModelJson = {
     format: 'layers-model',
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    generatedBy: `TensorFlow.js tfjs-layers v${tfLayers().version_layers}`,
     convertedBy: `topicmix v${VERSION}`,
     modelTopology,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: parts.map((p) => p.spec) }],

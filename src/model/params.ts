@@ -15,10 +15,6 @@ export interface ModelParams {
   b: Float32Array;
 }
 
-export function cloneParams(p: ModelParams): ModelParams {
-  return { ...p, E: p.E.slice(), W: p.W.slice(), b: p.b.slice() };
-}
-
 /**
  * Reference forward pass in plain JS, used while training (dev evaluation) and in tests to check
  * the tfjs serving path. `offsets` has n+1 entries; doc i owns ids[offsets[i] .. offsets[i+1]).

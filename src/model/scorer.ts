@@ -1,4 +1,4 @@
-import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { tf } from './backend.js';
 import { decodeWeightTensors, type ModelFiles } from './model-files.js';
 
