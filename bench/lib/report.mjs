@@ -47,7 +47,10 @@ export function computeRatios(ds) {
   const ftTrain = num(best?.train_wall_median_s);
   const trainRatio = tmTrain !== null && ftTrain ? tmTrain / ftTrain : null;
   const tmTp = num(tm.classify?.docs_per_s_per_core);
-  const ftTp = num(best?.predict?.docs_per_s);
+  // against fastText's faster predict of its two configs (the paper's dim 10 is often 2x the best's dim 50)
+  const paper = ftPaper(ds);
+  const ftTps = [num(best?.predict?.docs_per_s), num(paper?.predict?.docs_per_s)].filter((x) => x !== null);
+  const ftTp = ftTps.length ? Math.max(...ftTps) : null;
   const tpRatio = tmTp !== null && ftTp ? tmTp / ftTp : null;
   const tpApplies = THROUGHPUT_TARGET_DATASETS.includes(ds.name);
   return {
@@ -236,7 +239,7 @@ export function renderMarkdown(results) {
   L.push('');
   L.push(
     table(
-      ['dataset', 'acc Δ (points)', 'macro-F1 Δ (points)', 'acc ≥ fastText best', 'train-time ratio', '≤ 2x', 'throughput ratio per core', '≥ 0.7x (ag_news, thucnews)'],
+      ['dataset', 'acc Δ (points)', 'macro-F1 Δ (points)', 'acc ≥ fastText best', 'train-time ratio', '≤ 2x', 'throughput ratio per core (vs fastText\'s faster of paper / best predict)', '≥ 0.7x (ag_news, thucnews)'],
       [
         ...ds.map((d) => {
           const r = d.ratios ?? {};
