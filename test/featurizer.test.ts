@@ -82,3 +82,25 @@ describe('Featurizer', () => {
     expect(() => new Featurizer({ ...small, zhTokens: 'jieba' })).toThrow(/nodejieba/);
   });
 });
+
+describe('optional tokenizers', () => {
+  it('jieba segments Han runs into words (nodejieba, HMM on)', async () => {
+    const { makePlugins } = await import('../src/features/plugins.js');
+    const config = { ...small, zhTokens: 'jieba' as const };
+    const f = new Featurizer(config, await makePlugins(config));
+    // 今天天气 / 很 / 好: 3 words + 2 bigrams
+    expect(f.ids('今天天气很好').ids).toHaveLength(5);
+    expect(ids('今天天气很好')).toHaveLength(6 + 5);
+    // Latin words are untouched by the segmenter
+    expect([...f.ids('bank').ids]).toEqual(ids('bank'));
+  });
+
+  it('stemming maps inflections to one feature (natural PorterStemmer)', async () => {
+    const { makePlugins } = await import('../src/features/plugins.js');
+    const config = { ...small, stem: true, ngrams: 1 as const };
+    const f = new Featurizer(config, await makePlugins(config));
+    const [a, b] = [...f.ids('running runs').ids];
+    expect(a).toBe(b);
+    expect(ids('running runs', { ...small, ngrams: 1 })[0]).not.toBe(ids('running runs', { ...small, ngrams: 1 })[1]);
+  });
+});
