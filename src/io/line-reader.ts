@@ -28,6 +28,11 @@ export interface ReadLinesOptions {
   highWaterMark?: number;
   /** Read from this stream instead of opening `file` (tests; `file` is then only a name). */
   stream?: Readable;
+  /**
+   * Byte range of an uncompressed file (shards of one large file): the lines that start at an offset in
+   * [start, end) are read, so adjacent ranges split a file with no line lost or read twice.
+   */
+  range?: { start: number; end: number };
 }
 
 const NL = 10;

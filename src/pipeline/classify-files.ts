@@ -8,9 +8,16 @@ import { parseDocLine } from '../io/records.js';
 import type { ErrorRecord } from '../types.js';
 import { outputLine, tagFormat } from './output-record.js';
 
+/** A byte range of one uncompressed input file (see ReadLinesOptions.range). */
+export interface InputRange {
+  path: string;
+  start: number;
+  end: number;
+}
+
 export interface ClassifyFilesOptions extends PredictOptions {
-  /** Input files, globs, or '-' for stdin. */
-  inputs: string[];
+  /** Input files, globs, '-' for stdin, or byte ranges of files (shards of a large file). */
+  inputs: (string | InputRange)[];
   /** Output path ('-' = stdout); .gz compresses. */
   output: string;
   /** Error records path. Default `<output>.errors.jsonl`, or stderr when writing to stdout. */
@@ -38,6 +45,14 @@ export class TooManyErrors extends Error {
   }
 }
 
+/** Globs and names resolved (see resolveInputs); byte ranges kept as they are, in the caller's order. */
+async function resolveSpecs(inputs: (string | InputRange)[]): Promise<(string | InputRange)[]> {
+  if (inputs.every((x) => typeof x === 'string')) return resolveInputs(inputs as string[]);
+  const out: (string | InputRange)[] = [];
+  for (const x of inputs) out.push(...(typeof x === 'string' ? await resolveInputs([x]) : [x]));
+  return out;
+}
+
 /** Default errors file for an output path. */
 export function defaultErrorsPath(output: string): string {
   return `${output.replace(/\.gz$/, '').replace(/\.jsonl$/, '')}.errors.jsonl`;
@@ -49,7 +64,7 @@ export function defaultErrorsPath(output: string): string {
  */
 export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptions): Promise<ClassifyCounts> {
   const field = options.field ?? 'text';
-  const files = await resolveInputs(options.inputs);
+  const files = await resolveSpecs(options.inputs);
   const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
   const out = await AtomicWriter.open(options.output);
   let errOut: AtomicWriter | undefined;
@@ -99,7 +114,9 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
 
   try {
     for (const file of files) {
-      for await (const batch of readLineBatches(file, { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES })) {
+      const range = typeof file === 'string' ? undefined : { start: file.start, end: file.end };
+      const path = typeof file === 'string' ? file : file.path;
+      for await (const batch of readLineBatches(path, { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(range && { range }) })) {
         for (const raw of batch as RawLine[]) {
           counts.read++;
           counts.bytes += raw.byteLength + 1;
