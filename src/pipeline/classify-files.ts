@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Classifier, PredictOptions } from '../classifier.js';
+import { processLines, truncateResult, type BatchResult } from './batch-processor.js';
+import { WorkerPool } from './worker-pool.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
 import { resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
-import { parseDocLine } from '../io/records.js';
-import type { ErrorRecord } from '../types.js';
-import { outputLine, tagFormat } from './output-record.js';
+import { tagFormat } from './output-record.js';
 
 /** A byte range of one uncompressed input file (see ReadLinesOptions.range). */
 export interface InputRange {
@@ -28,6 +28,8 @@ export interface ClassifyFilesOptions extends PredictOptions {
   maxErrors?: number;
   /** Lines longer than this are error records. Default 64 MiB. */
   maxLineBytes?: number;
+  /** Worker threads, each with its own copy of the model. Default 1 (in this thread). */
+  workers?: number;
   /** Called after each batch with the running counts. */
   onProgress?: (counts: ClassifyCounts) => void;
 }
@@ -69,47 +71,54 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
   const out = await AtomicWriter.open(options.output);
   let errOut: AtomicWriter | undefined;
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };
-  const format = tagFormat(
-    clf.labels,
-    clf.predictOptions({
-      ...(options.topK !== undefined && { topK: options.topK }),
-      ...(options.threshold !== undefined && { threshold: options.threshold }),
-      ...(options.allScores !== undefined && { allScores: options.allScores }),
-    }),
-  );
-  const batchSize = clf.batchSize;
-  let rawLines: string[] = [];
-  let objs: Record<string, unknown>[] = [];
-  let texts: string[] = [];
+  const predict: PredictOptions = {
+    ...(options.topK !== undefined && { topK: options.topK }),
+    ...(options.threshold !== undefined && { threshold: options.threshold }),
+    ...(options.allScores !== undefined && { allScores: options.allScores }),
+  };
+  const format = tagFormat(clf.labels, clf.predictOptions(predict));
+  const workers = options.workers ?? 1;
+  const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: clf.dir, backend: clf.backend, batchSize: clf.batchSize, field, predict }) : undefined;
+  const tag = (lines: RawLine[]): Promise<BatchResult> => (pool ? pool.process(lines) : Promise.resolve(processLines(clf, lines, field, format)));
+  // batches in flight, oldest first: results are written in input order whatever finishes first
+  const inFlight: { lines: RawLine[]; result: Promise<BatchResult> }[] = [];
+  const maxInFlight = pool ? 2 * pool.size : 1;
 
-  const writeError = async (e: ErrorRecord): Promise<void> => {
-    counts.errors++;
-    const line = JSON.stringify(e) + '\n';
-    if (errorsPath === '-stderr') process.stderr.write(line);
+  const writeErrors = async (text: string): Promise<void> => {
+    if (text.length === 0) return;
+    if (errorsPath === '-stderr') process.stderr.write(text);
     else {
       errOut ??= await AtomicWriter.open(errorsPath);
-      const w = errOut.write(line);
+      const w = errOut.write(text);
       if (w) await w;
-    }
-    if (options.maxErrors !== undefined && counts.errors > options.maxErrors) {
-      // classify the good lines already read, so that the summary still has read = tagged + errors
-      await flush();
-      throw new TooManyErrors(counts, options.maxErrors);
     }
   };
 
-  const flush = async (): Promise<void> => {
-    if (texts.length === 0) return;
-    const { probs, scripts, chunks } = clf.scoreTexts(texts);
-    const K = clf.labels.length;
-    let chunk = '';
-    for (let i = 0; i < texts.length; i++) chunk += outputLine(rawLines[i]!, objs[i]!, probs.subarray(i * K, i * K + K), scripts[i]!, chunks[i]!, format) + '\n';
-    counts.tagged += texts.length;
-    rawLines = [];
-    objs = [];
-    texts = [];
-    const w = out.write(chunk);
-    if (w) await w;
+  const complete = async (lines: RawLine[], full: BatchResult): Promise<void> => {
+    let r = full;
+    let stop = false;
+    if (options.maxErrors !== undefined && counts.errors + r.errAt.length > options.maxErrors) {
+      // stop right after the bad line that went over the limit; the lines before it still count
+      const over = options.maxErrors - counts.errors;
+      r = truncateResult(full, full.errAt[over]! + 1, lines);
+      stop = true;
+    }
+    counts.read += r.read;
+    counts.bytes += r.bytes;
+    counts.errors += r.errAt.length;
+    counts.tagged += r.outAt.length;
+    await writeErrors(r.errors);
+    if (r.out.length) {
+      const w = out.write(r.out);
+      if (w) await w;
+    }
+    options.onProgress?.(counts);
+    if (stop) throw new TooManyErrors(counts, options.maxErrors!);
+  };
+
+  const drainOne = async (): Promise<void> => {
+    const next = inFlight.shift()!;
+    await complete(next.lines, await next.result);
   };
 
   try {
@@ -117,23 +126,11 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
       const range = typeof file === 'string' ? undefined : { start: file.start, end: file.end };
       const path = typeof file === 'string' ? file : file.path;
       for await (const batch of readLineBatches(path, { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(range && { range }) })) {
-        for (const raw of batch as RawLine[]) {
-          counts.read++;
-          counts.bytes += raw.byteLength + 1;
-          const parsed = parseDocLine(raw, field);
-          if (!parsed.ok) {
-            await writeError(parsed.error);
-            continue;
-          }
-          rawLines.push(raw.text!);
-          objs.push(parsed.obj);
-          texts.push(parsed.text);
-          if (texts.length >= batchSize) await flush();
-        }
-        options.onProgress?.(counts);
+        inFlight.push({ lines: batch, result: tag(batch) });
+        while (inFlight.length >= maxInFlight) await drainOne();
       }
     }
-    await flush();
+    while (inFlight.length) await drainOne();
     await out.commit();
     if (errOut) await errOut.commit();
     else if (options.errors === undefined && errorsPath !== '-stderr' && existsSync(errorsPath)) {
@@ -141,6 +138,8 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
       await rm(errorsPath, { force: true });
     }
   } catch (err) {
+    // results still in flight may reject too; they are not needed any more
+    for (const f of inFlight) f.result.catch(() => undefined);
     if (options.output === '-') {
       // stdout cannot be taken back, and part of it is out already: end it at a line boundary with what
       // was tagged, so that every line read is in the output or in an error record
@@ -149,6 +148,8 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
     // keep the error records of what was read: they say why the run stopped
     if (errOut) await (err instanceof TooManyErrors ? errOut.commit() : errOut.abort());
     throw err;
+  } finally {
+    await pool?.close();
   }
   return counts;
 }

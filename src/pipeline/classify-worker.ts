@@ -1,0 +1,24 @@
+// Worker thread: loads its own copy of the model (its own wasm instance) and tags batches of lines.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadClassifier } from '../classifier.js';
+import { processLines, unpackLines, type PackedLines } from './batch-processor.js';
+import { tagFormat } from './output-record.js';
+import type { WorkerSetup } from './worker-pool.js';
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+try {
+  const clf = await loadClassifier(setup.modelDir, { backend: setup.backend, batchSize: setup.batchSize });
+  const format = tagFormat(clf.labels, clf.predictOptions(setup.predict));
+  port.on('message', (m: { id: number; lines: PackedLines }) => {
+    try {
+      const result = processLines(clf, unpackLines(m.lines), setup.field, format);
+      port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer] as ArrayBuffer[]);
+    } catch (err) {
+      port.postMessage({ id: m.id, error: (err as Error).stack ?? String(err) });
+    }
+  });
+  port.postMessage({ ready: true, backend: clf.backend });
+} catch (err) {
+  port.postMessage({ fatal: (err as Error).message });
+}

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PredictOptions } from '../classifier.js';
+import type { RawLine } from '../io/line-reader.js';
+import type { BackendPreference } from '../model/backend.js';
+import { PACKAGE_ROOT } from '../version.js';
+import { packLines, type BatchResult } from './batch-processor.js';
+
+export interface WorkerSetup {
+  modelDir: string;
+  backend: BackendPreference;
+  batchSize: number;
+  field: string;
+  predict: PredictOptions;
+}
+
+interface Pending {
+  resolve: (r: BatchResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** The compiled worker script (under vitest the sources are TypeScript, so the built one in dist/ is used). */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const script = here.endsWith('.ts') ? join(PACKAGE_ROOT, 'dist', 'pipeline', 'classify-worker.js') : join(dirname(here), 'classify-worker.js');
+  if (!existsSync(script)) throw new Error(`worker script not found: ${script} (run npm run build)`);
+  return script;
+}
+
+/** N worker threads, each with its own model; batches go to the least busy one. */
+export class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly busy: number[];
+  private readonly pending = new Map<number, Pending & { worker: number }>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+    this.busy = workers.map(() => 0);
+    workers.forEach((w, i) => {
+      w.on('message', (m: { id: number; result?: BatchResult; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        this.busy[i]!--;
+        if (m.error !== undefined) p.reject(new Error(`worker ${i}: ${m.error}`));
+        else p.resolve(m.result!);
+      });
+      w.on('error', (err) => this.fail(new Error(`worker ${i} failed: ${err.message}`)));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`worker ${i} exited with code ${code}`));
+      });
+    });
+  }
+
+  static async start(n: number, setup: WorkerSetup): Promise<WorkerPool> {
+    const script = workerScript();
+    const workers = Array.from({ length: n }, () => new Worker(script, { workerData: setup }));
+    try {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const onMessage = (m: { ready?: boolean; fatal?: string }): void => {
+                if (m.ready) resolve();
+                else if (m.fatal !== undefined) reject(new Error(m.fatal));
+                w.off('message', onMessage);
+              };
+              w.on('message', onMessage);
+              w.once('error', reject);
+            }),
+        ),
+      );
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+    return new WorkerPool(workers);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  process(lines: RawLine[]): Promise<BatchResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    let w = 0;
+    for (let i = 1; i < this.workers.length; i++) if (this.busy[i]! < this.busy[w]!) w = i;
+    const id = this.nextId++;
+    this.busy[w]!++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: w });
+      const packed = packLines(lines);
+      this.workers[w]!.postMessage({ id, lines: packed }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
