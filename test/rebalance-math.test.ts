@@ -74,6 +74,22 @@ describe('method target', () => {
     expect(share(r.by_topic, 'science')).toBeCloseTo(500 / 900, 12);
   });
 
+  it('on_shortfall: proportional keeps every share and shrinks the mixture to what the caps allow', async () => {
+    const r = await plan('topics: {science: 0.5, law: 0.5}\nmax_repeat: 2\non_shortfall: proportional');
+    // law is capped at 2 x 200 = 400 = 0.5 x B', so B' = 800: science 400 of 800 -> 0.5, law 400 of 200 -> 2
+    expect(r.totals.achieved).toBeCloseTo(800, 9);
+    expect(w(r, 'science', 'en')).toBeCloseTo(0.5, 12);
+    expect(w(r, 'science', 'zh')).toBeCloseTo(0.5, 12);
+    expect(w(r, 'law', 'en')).toBeCloseTo(2, 12);
+    expect(share(r.by_topic, 'law')).toBeCloseTo(0.5, 12);
+    expect(r.notes.join('\n')).toMatch(/on_shortfall: proportional: every target share is kept, so the mixture has 800 tokens, not the budget of 1000/);
+    // the zh:en 2:8 case: en (700) can give at most 1400 at max_repeat 2 = 0.8 x B' -> B' = 1750, zh 350
+    const lang = await plan('languages: {zh: 0.2, en: 0.8}\nbudget: 2k\nmax_repeat: 2\non_shortfall: proportional');
+    expect(lang.totals.achieved).toBeCloseTo(1750, 9);
+    expect(share(lang.by_lang, 'zh')).toBeCloseTo(0.2, 12);
+    expect(w(lang, 'science', 'zh')).toBeCloseTo(350 / 300, 12);
+  });
+
   it('two-level: language shares, then topic shares within each language', async () => {
     const yaml = 'languages:\n  zh: {share: 0.5, topics: {science: 0.4, law: 0.6}}\n  en: {share: 0.5, topics: {science: 1}}';
     const r = await plan(yaml);

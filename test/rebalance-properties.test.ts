@@ -33,7 +33,7 @@ function randomCase(seed: number): { cells: CellSpec[]; yaml: string; floor: num
   const topics = [...new Set(cells.map((c) => c.topic))];
   const langs = [...new Set(cells.map((c) => c.lang))];
   const kind = Math.floor(rnd() * 5);
-  const head = `budget: ${budget}\nmax_repeat: ${maxRepeat}\nfloor: ${floor}\non_shortfall: ${rnd() < 0.7 ? 'redistribute' : 'shrink'}\n`;
+  const head = `budget: ${budget}\nmax_repeat: ${maxRepeat}\nfloor: ${floor}\non_shortfall: ${pick(rnd(), ['redistribute', 'redistribute', 'redistribute', 'shrink', 'proportional'])}\n`;
   let body: string;
   if (kind === 0) body = `topics: ${JSON.stringify(randomShares(topics, rnd))}`;
   else if (kind === 1) body = `languages: ${JSON.stringify(randomShares(langs, rnd))}`;
@@ -47,6 +47,10 @@ function randomCase(seed: number): { cells: CellSpec[]; yaml: string; floor: num
     body = `method: feedback\nfeedback: {alpha: ${0.1 + rnd() * 0.8}, max_change: ${rnd() < 0.5 ? 0.03 : 1}, losses: {previous: ${JSON.stringify(prev)}, current: ${JSON.stringify(cur)}}}`;
   }
   return { cells, yaml: head + body, floor, maxRepeat };
+}
+
+function pick<T>(u: number, xs: T[]): T {
+  return xs[Math.floor(u * xs.length)]!;
 }
 
 async function run(seed: number): Promise<{ r: WeightsFile; floor: number; maxRepeat: number; yaml: string }> {
@@ -88,6 +92,19 @@ describe('rebalance properties (200 random reports and targets)', () => {
       }
       for (const c of r.cells) expect(c.achieved_amount).toBeCloseTo(c.weight * c.available, 6);
     }
+  });
+
+  it('on_shortfall: proportional meets every target share exactly, short or not (no floor)', async () => {
+    let checked = 0;
+    for (const seed of seeds) {
+      const { r, floor } = await run(seed);
+      if (r.on_shortfall !== 'proportional' || floor > 0 || r.method !== 'target') continue;
+      // a target with no data at all cannot be met by any mixture
+      if (r.shortfalls.some((x) => x.available === 0)) continue;
+      for (const t of r.targets) expect(t.achieved_share).toBeCloseTo(t.target_share, 9);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
   });
 
   it('meets every target exactly when nothing is short and there is no floor', async () => {

@@ -15,7 +15,7 @@ export interface AllocationInput {
   budget: number;
   maxRepeat: number;
   floor: number;
-  onShortfall: 'redistribute' | 'shrink';
+  onShortfall: 'redistribute' | 'shrink' | 'proportional';
 }
 
 export interface Allocation {
@@ -71,7 +71,19 @@ export function allocate(input: AllocationInput): Allocation {
   }
   const x = new Array<number>(terms.length).fill(0);
   const scale = new Array<number>(terms.length).fill(1);
-  if (input.onShortfall === 'shrink') {
+  let effectiveB = B;
+  if (input.onShortfall === 'proportional') {
+    // Every target share is kept: the mixture is the largest scale at which each targeted cell fits under
+    // its cap (q_c x lambda x B <= max_repeat x n_c), and no larger than the budget once floors are counted.
+    let lambda = 1;
+    for (const t of terms) if (t.a > 0) lambda = Math.min(lambda, t.hi / t.a);
+    if (clampedValues(terms, lambda).reduce((s2, v) => s2 + v, 0) > B) lambda = Math.min(lambda, solveClamped(terms, B));
+    effectiveB = lambda * B;
+    clampedValues(terms, lambda).forEach((v, i) => {
+      x[i] = v;
+      scale[i] = lambda;
+    });
+  } else if (input.onShortfall === 'shrink') {
     // Targets are not raised to make up a shortfall, but floors may push the sum over the budget:
     // then every target is scaled down alike (lambda < 1) so the mixture still fits the budget.
     const atTarget = clampedValues(terms, 1).reduce((s, v) => s + v, 0);
@@ -193,6 +205,11 @@ export function allocate(input: AllocationInput): Allocation {
   }
   if (input.onShortfall === 'shrink' && Math.abs(achieved - B) > B * 1e-6) {
     notes.push(`on_shortfall: shrink: the mixture has ${formatAmount(achieved)} ${unit}, not the budget of ${formatAmount(B)}`);
+  }
+  if (input.onShortfall === 'proportional' && effectiveB < B * (1 - 1e-6)) {
+    notes.push(
+      `on_shortfall: proportional: every target share is kept, so the mixture has ${formatAmount(achieved)} ${unit}, not the budget of ${formatAmount(B)}: the most the capped targets allow with max_repeat ${maxRepeat}`,
+    );
   }
   const dropped = cellWeights.filter((c) => c.target_share === 0).map((c) => cellKey(c.topic, c.lang));
   if (dropped.length > 0) {

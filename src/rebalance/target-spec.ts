@@ -41,7 +41,7 @@ export const targetSchema = z
     budget: z.union([z.number().positive(), z.string()]).optional(),
     max_repeat: z.number().finite().positive().default(4),
     floor: z.number().finite().min(0).default(0),
-    on_shortfall: z.enum(['redistribute', 'shrink']).default('redistribute'),
+    on_shortfall: z.enum(['redistribute', 'shrink', 'proportional']).default('redistribute'),
     topics: shares.optional(),
     languages: z.record(languageEntry).optional(),
     temperature: z

@@ -101,7 +101,7 @@ export interface WeightsFile {
   budget_source: 'option' | 'target' | 'corpus';
   max_repeat: number;
   floor: number;
-  on_shortfall: 'redistribute' | 'shrink';
+  on_shortfall: 'redistribute' | 'shrink' | 'proportional';
   totals: { available: number; achieved: number; docs_available: number; docs_expected: number };
   cells: CellWeight[];
   by_topic: ShareRow[];
