@@ -4,7 +4,7 @@ import { Featurizer, IdBuffer, splitChunks } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { useBackend, type BackendName, type BackendPreference } from './model/backend.js';
 import type { ModelMetadata } from './model/metadata.js';
-import { readModelDir } from './model/model-files.js';
+import { readModelDir, readModelJson } from './model/model-files.js';
 import { TfjsScorer } from './model/scorer.js';
 import { scriptOf, type ScriptCounts } from './text/script.js';
 import type { Prediction, Script, TopicScore } from './types.js';
@@ -58,8 +58,37 @@ export interface ScoredBatch {
   chunks: Int32Array;
 }
 
+/**
+ * What the file pipeline needs to know about a model without holding its weights: with worker threads,
+ * each worker loads the weights and the main thread only reads model.json.
+ */
+export interface ModelHandle {
+  readonly dir: string;
+  readonly labels: readonly string[];
+  readonly metadata: ModelMetadata;
+  /** the backend in use, or the one asked for (workers select their own) */
+  readonly backend: BackendName | BackendPreference;
+  readonly batchSize: number;
+  predictOptions(options?: PredictOptions): Required<PredictOptions>;
+}
+
+/** A model's handle from its model.json alone (see ModelHandle). */
+export async function loadModelHandle(dir?: string, options: LoadOptions = {}): Promise<ModelHandle> {
+  const modelDir = dir ?? DEFAULT_MODEL_DIR;
+  const { meta } = await readModelJson(modelDir);
+  const defaults = resolve(options, { topK: 3, threshold: 0, allScores: false });
+  return {
+    dir: modelDir,
+    labels: meta.labels,
+    metadata: meta,
+    backend: options.backend ?? 'auto',
+    batchSize: options.batchSize ?? 1024,
+    predictOptions: (o) => (o ? resolve(o, defaults) : defaults),
+  };
+}
+
 /** A loaded topic classifier: featurizer + tfjs model + labels. Create it with `loadClassifier`. */
-export class Classifier {
+export class Classifier implements ModelHandle {
   readonly labels: readonly string[];
   readonly metadata: ModelMetadata;
   readonly backend: BackendName;

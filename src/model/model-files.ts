@@ -126,8 +126,8 @@ function specBytes(spec: WeightSpec): number {
   return n * per;
 }
 
-/** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
-export async function readModelDir(dir: string): Promise<ModelFiles> {
+/** Reads and checks a model folder's model.json (not its weights): clear errors for a missing folder or bad JSON. */
+export async function readModelJson(dir: string): Promise<{ modelJson: ModelJson; meta: ModelMetadata; jsonPath: string }> {
   const jsonPath = join(dir, MODEL_JSON);
   try {
     const st = await stat(dir);
@@ -152,6 +152,12 @@ export async function readModelDir(dir: string): Promise<ModelFiles> {
   }
   const meta = modelJson?.userDefinedMetadata?.topicmix;
   if (!meta || meta.format !== MODEL_FORMAT) throw new Error(`model: ${jsonPath} has no userDefinedMetadata.topicmix (not a topicmix model)`);
+  return { modelJson, meta, jsonPath };
+}
+
+/** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
+export async function readModelDir(dir: string): Promise<ModelFiles> {
+  const { modelJson, meta, jsonPath } = await readModelJson(dir);
   const manifest = modelJson.weightsManifest;
   if (!Array.isArray(manifest) || manifest.length === 0) throw new Error(`model: ${jsonPath}: weightsManifest is missing`);
   const specs = manifest.flatMap((g) => g.weights);

@@ -1,6 +1,7 @@
 import type { Classifier } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
-import { parseDocLine } from '../io/records.js';
+import { extractMainText } from '../extract/html-text.js';
+import { errorRecord, parseDocLine, type ParsedDoc } from '../io/records.js';
 import { outputLine, type TagFormat } from './output-record.js';
 
 /**
@@ -22,8 +23,37 @@ export interface BatchResult {
   errEnd: Int32Array;
 }
 
+/** How input lines become documents. */
+export interface LineOptions {
+  /** Field holding the text; with `htmlField`, where the extracted text is written. */
+  field: string;
+  /** Field holding raw HTML: its main text is extracted (Readability, else visible text) and classified. */
+  htmlField?: string;
+  /** Leave the HTML field out of the output (it is usually most of the bytes). */
+  dropHtml?: boolean;
+}
+
+/**
+ * A line with raw HTML becomes a line with its extracted text: the text goes to `field`, the method
+ * used to `extract_method`, and the HTML field stays unless `dropHtml`.
+ */
+function withExtractedText(raw: RawLine, o: LineOptions & { htmlField: string }): { raw: string; parsed: ParsedDoc } {
+  const parsed = parseDocLine(raw, o.htmlField);
+  if (!parsed.ok) return { raw: '', parsed };
+  const url = typeof parsed.obj.url === 'string' ? parsed.obj.url : undefined;
+  const extracted = extractMainText(parsed.text, url === undefined ? {} : { url });
+  if (extracted.method === 'empty') {
+    return { raw: '', parsed: { ok: false, error: errorRecord(raw, 'empty_text', `no text could be extracted from field "${o.htmlField}"`, o.htmlField) } };
+  }
+  const obj: Record<string, unknown> = { ...parsed.obj, [o.field]: extracted.text, extract_method: extracted.method };
+  if (o.dropHtml) delete obj[o.htmlField];
+  return { raw: JSON.stringify(obj), parsed: { ok: true, obj, text: extracted.text } };
+}
+
 /** Parse, classify and format a batch of input lines (the unit of work of a worker thread). */
-export function processLines(clf: Classifier, lines: readonly RawLine[], field: string, format: TagFormat): BatchResult {
+export function processLines(clf: Classifier, lines: readonly RawLine[], options: LineOptions, format: TagFormat): BatchResult {
+  const field = options.field;
+  const html = options.htmlField === undefined ? undefined : { ...options, htmlField: options.htmlField };
   let out = '';
   let errors = '';
   const outAt: number[] = [];
@@ -49,14 +79,17 @@ export function processLines(clf: Classifier, lines: readonly RawLine[], field: 
   for (let j = 0; j < lines.length; j++) {
     const raw = lines[j]!;
     bytes += raw.byteLength + 1;
-    const parsed = parseDocLine(raw, field);
+    let line = raw.text!;
+    let parsed: ParsedDoc;
+    if (html) ({ raw: line, parsed } = withExtractedText(raw, html));
+    else parsed = parseDocLine(raw, field);
     if (!parsed.ok) {
       errors += JSON.stringify(parsed.error) + '\n';
       errAt.push(j);
       errEnd.push(errors.length);
       continue;
     }
-    raws.push(raw.text!);
+    raws.push(line);
     objs.push(parsed.obj);
     texts.push(parsed.text);
     at.push(j);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { Classifier, PredictOptions } from '../classifier.js';
-import { processLines, truncateResult, type BatchResult } from './batch-processor.js';
+import { Classifier, loadClassifier, type ModelHandle, type PredictOptions } from '../classifier.js';
+import { processLines, truncateResult, type BatchResult, type LineOptions } from './batch-processor.js';
+import { emptyWarcStats, isWarcPath, readWarcDocs } from '../io/warc-reader.js';
 import { WorkerPool } from './worker-pool.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
 import { resolveInputs } from '../io/inputs.js';
@@ -22,8 +23,12 @@ export interface ClassifyFilesOptions extends PredictOptions {
   output: string;
   /** Error records path. Default `<output>.errors.jsonl`, or stderr when writing to stdout. */
   errors?: string;
-  /** Field holding the text. Default 'text'. */
+  /** Field holding the text. Default 'text'. With `htmlField`, the field the extracted text is written to. */
   field?: string;
+  /** Field holding raw HTML whose main text is extracted and classified (Readability, else all visible text). */
+  htmlField?: string;
+  /** Leave the raw HTML out of the output lines. Default false for JSONL (nothing is dropped unasked); WARC HTML is never copied. */
+  dropHtml?: boolean;
   /** Stop (exit code 2) after more than this many bad lines. Default: never. */
   maxErrors?: number;
   /** Lines longer than this are error records. Default 64 MiB. */
@@ -39,12 +44,49 @@ export interface ClassifyCounts {
   tagged: number;
   errors: number;
   bytes: number;
+  /** WARC records that are not documents (warcinfo, requests, non-HTML responses, ...), by kind; not in `read`. */
+  skipped?: Record<string, number>;
 }
 
 export class TooManyErrors extends Error {
   constructor(readonly counts: ClassifyCounts, limit: number) {
     super(`stopped: ${counts.errors} bad lines, more than --max-errors ${limit}`);
   }
+}
+
+interface SourceBatch {
+  lines: RawLine[];
+  options: LineOptions;
+}
+
+async function* jsonlBatches(path: string, options: LineOptions, maxLineBytes: number | undefined, range?: { start: number; end: number }): AsyncGenerator<SourceBatch> {
+  for await (const lines of readLineBatches(path, { maxLineBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(range && { range }) })) yield { lines, options };
+}
+
+/**
+ * WARC/WET records as documents on the JSONL path: each becomes a JSON line {id, url, date, warc_record,
+ * html | text} whose `line` is the record number. HTML is extracted by the batch processor and not copied
+ * to the output. Records that are not documents are counted in `counts.skipped`.
+ */
+async function* warcBatches(path: string, field: string, counts: ClassifyCounts, maxRecordBytes: number | undefined): AsyncGenerator<SourceBatch> {
+  const stats = emptyWarcStats();
+  const html: LineOptions = { field, htmlField: 'html', dropHtml: true };
+  const text: LineOptions = { field };
+  for await (const docs of readWarcDocs(path, { stats, ...(maxRecordBytes !== undefined && { maxRecordBytes }) })) {
+    // a batch holds one kind of record, so that one set of options applies
+    for (const kind of ['html', 'text'] as const) {
+      const lines: RawLine[] = [];
+      for (const d of docs) {
+        if (d.kind !== kind) continue;
+        const obj = { id: d.recordId, url: d.url, date: d.date, warc_record: d.index, [kind === 'html' ? 'html' : field]: d.content };
+        lines.push({ file: path, line: d.index, byteOffset: d.byteOffset ?? -1, byteLength: Buffer.byteLength(d.content), text: JSON.stringify(obj) });
+      }
+      if (lines.length) yield { lines, options: kind === 'html' ? html : text };
+    }
+  }
+  const skipped = (counts.skipped ??= {});
+  for (const [k, v] of Object.entries(stats.skipped)) skipped[k] = (skipped[k] ?? 0) + v;
+  if (stats.tooLarge) skipped.too_large = (skipped.too_large ?? 0) + stats.tooLarge;
 }
 
 /** Globs and names resolved (see resolveInputs); byte ranges kept as they are, in the caller's order. */
@@ -64,7 +106,7 @@ export function defaultErrorsPath(output: string): string {
  * read -> parse -> classify -> write, over every input line: each line becomes an output line or an error
  * record (read = tagged + errors). Outputs appear under their final names only when complete.
  */
-export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptions): Promise<ClassifyCounts> {
+export async function classifyFiles(model: Classifier | ModelHandle, options: ClassifyFilesOptions): Promise<ClassifyCounts> {
   const field = options.field ?? 'text';
   const files = await resolveSpecs(options.inputs);
   const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
@@ -76,10 +118,14 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
     ...(options.threshold !== undefined && { threshold: options.threshold }),
     ...(options.allScores !== undefined && { allScores: options.allScores }),
   };
+  const clf = model;
   const format = tagFormat(clf.labels, clf.predictOptions(predict));
   const workers = options.workers ?? 1;
-  const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: clf.dir, backend: clf.backend, batchSize: clf.batchSize, field, predict }) : undefined;
-  const tag = (lines: RawLine[]): Promise<BatchResult> => (pool ? pool.process(lines) : Promise.resolve(processLines(clf, lines, field, format)));
+  // in this thread a handle is not enough: load the weights
+  const inline = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });
+  const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: clf.dir, backend: clf.backend, batchSize: clf.batchSize, predict }) : undefined;
+  const tag = (lines: RawLine[], o: LineOptions): Promise<BatchResult> => (pool ? pool.process(lines, o) : Promise.resolve(processLines(inline!, lines, o, format)));
+  const jsonlOptions: LineOptions = { field, ...(options.htmlField !== undefined && { htmlField: options.htmlField }), ...(options.dropHtml && { dropHtml: true }) };
   // batches in flight, oldest first: results are written in input order whatever finishes first
   const inFlight: { lines: RawLine[]; result: Promise<BatchResult> }[] = [];
   const maxInFlight = pool ? 2 * pool.size : 1;
@@ -125,8 +171,9 @@ export async function classifyFiles(clf: Classifier, options: ClassifyFilesOptio
     for (const file of files) {
       const range = typeof file === 'string' ? undefined : { start: file.start, end: file.end };
       const path = typeof file === 'string' ? file : file.path;
-      for await (const batch of readLineBatches(path, { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, ...(range && { range }) })) {
-        inFlight.push({ lines: batch, result: tag(batch) });
+      const batches = isWarcPath(path) && !range ? warcBatches(path, field, counts, options.maxLineBytes) : jsonlBatches(path, jsonlOptions, options.maxLineBytes, range);
+      for await (const { lines, options: o } of batches) {
+        inFlight.push({ lines, result: tag(lines, o) });
         while (inFlight.length >= maxInFlight) await drainOne();
       }
     }

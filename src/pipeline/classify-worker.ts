@@ -1,7 +1,7 @@
 // Worker thread: loads its own copy of the model (its own wasm instance) and tags batches of lines.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadClassifier } from '../classifier.js';
-import { processLines, unpackLines, type PackedLines } from './batch-processor.js';
+import { processLines, unpackLines, type LineOptions, type PackedLines } from './batch-processor.js';
 import { tagFormat } from './output-record.js';
 import type { WorkerSetup } from './worker-pool.js';
 
@@ -10,9 +10,9 @@ const port = parentPort!;
 try {
   const clf = await loadClassifier(setup.modelDir, { backend: setup.backend, batchSize: setup.batchSize });
   const format = tagFormat(clf.labels, clf.predictOptions(setup.predict));
-  port.on('message', (m: { id: number; lines: PackedLines }) => {
+  port.on('message', (m: { id: number; lines: PackedLines; options: LineOptions }) => {
     try {
-      const result = processLines(clf, unpackLines(m.lines), setup.field, format);
+      const result = processLines(clf, unpackLines(m.lines), m.options, format);
       port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer] as ArrayBuffer[]);
     } catch (err) {
       port.postMessage({ id: m.id, error: (err as Error).stack ?? String(err) });

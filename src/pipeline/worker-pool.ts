@@ -4,15 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PredictOptions } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
-import type { BackendPreference } from '../model/backend.js';
+import type { BackendName, BackendPreference } from '../model/backend.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { packLines, type BatchResult } from './batch-processor.js';
+import { packLines, type BatchResult, type LineOptions } from './batch-processor.js';
 
 export interface WorkerSetup {
   modelDir: string;
-  backend: BackendPreference;
+  backend: BackendPreference | BackendName;
   batchSize: number;
-  field: string;
   predict: PredictOptions;
 }
 
@@ -85,7 +84,7 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  process(lines: RawLine[]): Promise<BatchResult> {
+  process(lines: RawLine[], options: LineOptions): Promise<BatchResult> {
     if (this.failure) return Promise.reject(this.failure);
     let w = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.busy[i]! < this.busy[w]!) w = i;
@@ -94,7 +93,7 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
       const packed = packLines(lines);
-      this.workers[w]!.postMessage({ id, lines: packed }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
+      this.workers[w]!.postMessage({ id, lines: packed, options }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
     });
   }
 

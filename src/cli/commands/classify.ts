@@ -1,10 +1,13 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { loadClassifier } from '../../classifier.js';
+import { loadClassifier, loadModelHandle } from '../../classifier.js';
 import type { BackendPreference } from '../../model/backend.js';
 import { resolveInputs } from '../../io/inputs.js';
 import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../pipeline/classify-files.js';
 import { backend, int, note, num } from '../options.js';
+// sharded output (--output-dir, --shard, --resume, ...): src/executor/
+import { addShardOptions, runShardedClassify, type ShardFlags } from '../../executor/classify-shard-options.js';
 import { progressBar } from '../progress.js';
 
 interface ClassifyFlags {
@@ -20,13 +23,17 @@ interface ClassifyFlags {
   batchSize: number;
   backend: BackendPreference;
   verbose: boolean;
+  workers?: number;
+  htmlField?: string;
+  dropHtml: boolean;
+  maxDocBytes?: number;
 }
 
 export function registerClassifyCommand(program: Command): void {
-  program
+  const cmd = program
     .command('classify')
     .description('add topic tags to every document of JSONL files (or stdin): topic, topic_score, topics, lang')
-    .argument('[inputs...]', 'JSONL files or globs (.jsonl, .jsonl.gz); none or "-" reads stdin')
+    .argument('[inputs...]', 'JSONL files or globs (.jsonl, .jsonl.gz), WARC/WET files (.warc, .warc.gz, .wet.gz); none or "-" reads stdin')
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('-o, --output <file>', 'output JSONL (.gz compresses); "-" = stdout', '-')
     .option('--errors <file>', 'error records, one per bad line (default: <output>.errors.jsonl, or stderr with stdout output)')
@@ -35,15 +42,27 @@ export function registerClassifyCommand(program: Command): void {
     .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), 0)
     .option('--all-scores', 'add "scores": the probability of every label', false)
     .option('--max-errors <n>', 'stop with exit code 2 after more than n bad lines', int('--max-errors', 0))
-    .option('--max-line-bytes <n>', 'longer lines become error records (default 64 MiB)', int('--max-line-bytes', 1))
+    .option('--max-doc-bytes <n>', 'longer documents (JSONL lines, WARC records) become error records, unread (default 64 MiB); longer texts within it are classified in chunks', int('--max-doc-bytes', 1))
+    .option('--max-line-bytes <n>', 'alias of --max-doc-bytes', int('--max-line-bytes', 1))
+    .option('--html-field <name>', 'classify the main text of the raw HTML in this field (Readability, else visible text); the text goes to --field')
+    .option('--drop-html', 'leave the --html-field HTML out of the output lines', false)
+    .option('--workers <n>', 'worker threads, each with its own model (default: the number of cores; 1 for stdin and inputs under 4 MB)', int('--workers', 1))
     .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), 1024)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
-    .option('--verbose', 'print the backend and timing', false)
-    .action(async (inputs: string[], f: ClassifyFlags) => {
-      const t0 = performance.now();
-      const clf = await loadClassifier(f.model, { backend: f.backend, batchSize: f.batchSize });
-      if (f.verbose) note(`model ${clf.dir} (${clf.labels.length} labels), backend ${clf.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    .option('--verbose', 'print the backend and timing', false);
+  // --- sharded output (src/executor/) ---
+  addShardOptions(cmd);
+  // --- end of sharded output ---
+  cmd.action(async (inputs: string[], f: ClassifyFlags & ShardFlags) => {
+      const maxDocBytes = f.maxDocBytes ?? f.maxLineBytes;
       const files = inputs.length ? inputs : ['-'];
+      const workers = f.workers ?? (await defaultWorkers(files));
+      const extra = { workers, ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
+      if (await runShardedClassify(inputs, { ...f, ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }) }, cmd, extra)) return; // --output-dir: one part per shard
+      const t0 = performance.now();
+      // with worker threads the workers hold the weights; this thread needs only the model's description
+      const clf = await (workers > 1 ? loadModelHandle : loadClassifier)(f.model, { backend: f.backend, batchSize: f.batchSize });
+      if (f.verbose) note(`model ${clf.dir} (${clf.labels.length} labels), backend ${clf.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
       const total = await plainBytes(files);
       const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | eta {eta}s') : undefined;
       const onProgress = (c: ClassifyCounts): void => bar?.update(Math.min(total, c.bytes), { docs: c.read, rate: Math.round(c.read / ((performance.now() - t0) / 1000)) });
@@ -58,7 +77,8 @@ export function registerClassifyCommand(program: Command): void {
           threshold: f.threshold,
           allScores: f.allScores,
           ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
-          ...(f.maxLineBytes !== undefined && { maxLineBytes: f.maxLineBytes }),
+          ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }),
+          ...extra,
           onProgress,
         });
       } catch (err) {
@@ -74,8 +94,23 @@ export function registerClassifyCommand(program: Command): void {
       bar?.stop();
       const s = (performance.now() - t0) / 1000;
       note(`read ${counts.read}, tagged ${counts.tagged}, errors ${counts.errors}`);
+      const skipped = Object.entries(counts.skipped ?? {});
+      if (skipped.length) note(`skipped WARC records that are not documents: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (f.verbose) note(`${s.toFixed(2)} s, ${Math.round(counts.read / s)} docs/s, ${(counts.bytes / s / 1e6).toFixed(1)} MB/s`);
     });
+}
+
+/** One worker per core, except for stdin and small inputs, where starting workers costs more than it saves. */
+async function defaultWorkers(inputs: string[]): Promise<number> {
+  const cores = availableParallelism();
+  if (cores <= 1 || inputs.includes('-')) return 1;
+  try {
+    let total = 0;
+    for (const f of await resolveInputs(inputs)) total += (await stat(f)).size;
+    return total < 4 * 1024 * 1024 ? 1 : cores;
+  } catch {
+    return 1;
+  }
 }
 
 /** Total size of the uncompressed input files, for the progress bar (0 when unknown: stdin, .gz). */

@@ -1,0 +1,237 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename } from 'node:path';
+import type { Classifier, ModelHandle, PredictOptions } from '../classifier.js';
+import { AtomicWriter, writeFileAtomic } from '../io/atomic-writer.js';
+import { resolveInputs } from '../io/inputs.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../io/line-reader.js';
+import { classifyFiles, type ClassifyCounts, type ClassifyFilesOptions } from '../pipeline/classify-files.js';
+import { buildReport } from '../report/build-report.js';
+import { UsageError } from '../report/command-support.js';
+import { readModelIdentity } from '../report/model-info.js';
+import { prettyJson } from '../report/pretty-json.js';
+import type { ModelIdentity } from '../report/report-types.js';
+import { loadTokenCounter, parseTokenizerName, type TokenCounter } from '../report/token-counter.js';
+import { MARKER_SCHEMA, markerMismatch, readMarker, writeMarker, type MarkerInput, type ShardSettings } from './done-marker.js';
+import { modelFilesHash } from './model-hash.js';
+import { clearShard, shardPaths } from './shard-files.js';
+import { planShardsBySize, sizeInputs, type ShardInput } from './shard-plan.js';
+import type { ShardId } from './shard-select.js';
+
+/** How the partial report of each part is counted (the `report` command's options; same defaults). */
+export interface ShardReportOptions {
+  /** o200k (default) | cl100k | chars | words. */
+  tokenizer?: string;
+  groupBy?: string | null;
+  uncertainBelow?: number;
+  termCapacity?: number;
+  topTerms?: number;
+}
+
+export interface RunShardsOptions extends PredictOptions {
+  clf: Classifier | ModelHandle;
+  /** All inputs of the job (files or globs, not stdin): every process plans the same shards from them. */
+  inputs: string[];
+  outDir: string;
+  /** Number of shards of the job. */
+  count: number;
+  /** Skip shards whose completion marker exists and matches; without it every shard is redone. */
+  resume?: boolean;
+  /** Write `part-IIIII.jsonl.gz`. */
+  gzip?: boolean;
+  reportOptions?: ShardReportOptions;
+  field?: string;
+  maxErrors?: number;
+  maxLineBytes?: number;
+  /** See PlanOptions. */
+  minRangeBytes?: number;
+  /**
+   * Further classifyFiles options, passed through. They are recorded in the marker's settings (and so
+   * must match on --resume), except the ones that only change speed (PERFORMANCE_ONLY).
+   */
+  classifyOptions?: ExtraClassifyOptions;
+  /** Called after each batch of a shard being classified. */
+  onProgress?: (shard: number, counts: ClassifyCounts) => void;
+}
+
+/** classifyFiles options that runShards does not set itself. */
+export type ExtraClassifyOptions = Partial<Omit<ClassifyFilesOptions, 'inputs' | 'output' | 'errors' | 'onProgress' | keyof PredictOptions | 'field' | 'maxErrors' | 'maxLineBytes'>>;
+
+/** Options that change how fast a shard runs, not what it writes: not compared on --resume. */
+export const PERFORMANCE_ONLY: readonly string[] = ['workers'];
+
+export interface RunShardOptions extends Omit<RunShardsOptions, 'count' | 'onProgress'> {
+  shard: ShardId;
+  onProgress?: (counts: ClassifyCounts) => void;
+}
+
+export interface ShardResult {
+  index: number;
+  /** 'skipped': a matching completion marker was there (with --resume). */
+  status: 'done' | 'skipped';
+  counts: ClassifyCounts;
+  /** Seconds this run took (0 when skipped). */
+  seconds: number;
+  marker: string;
+}
+
+/** What every shard of a job shares: computed once per process. */
+interface ShardJob {
+  plan: ShardInput[][];
+  sizes: Map<string, number>;
+  settings: ShardSettings;
+  identity: ModelIdentity;
+  tokenizer: TokenCounter;
+  report: Required<ShardReportOptions>;
+}
+
+async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
+  if (o.inputs.length === 0 || o.inputs.includes('-')) throw new UsageError('--output-dir needs input files (stdin cannot be split into shards)');
+  const files = await resolveInputs(o.inputs);
+  const sized = await sizeInputs(files);
+  const plan = planShardsBySize(sized, o.count, o.minRangeBytes === undefined ? {} : { minRangeBytes: o.minRangeBytes });
+  const sizes = new Map(sized.map((f) => [f.path, f.size]));
+  const report: Required<ShardReportOptions> = {
+    tokenizer: o.reportOptions?.tokenizer ?? 'o200k',
+    groupBy: o.reportOptions?.groupBy ?? null,
+    uncertainBelow: o.reportOptions?.uncertainBelow ?? 0.5,
+    termCapacity: o.reportOptions?.termCapacity ?? 500,
+    topTerms: o.reportOptions?.topTerms ?? 15,
+  };
+  const tokenizer = await loadTokenCounter(parseTokenizerName(report.tokenizer));
+  const identity = await readModelIdentity(o.clf.dir);
+  const predict = o.clf.predictOptions({
+    ...(o.topK !== undefined && { topK: o.topK }),
+    ...(o.threshold !== undefined && { threshold: o.threshold }),
+    ...(o.allScores !== undefined && { allScores: o.allScores }),
+  });
+  const extraEntries = Object.entries(o.classifyOptions ?? {}).filter(([k, v]) => v !== undefined && !PERFORMANCE_ONLY.includes(k));
+  const extra = extraEntries.length > 0 ? Object.fromEntries(extraEntries.sort((a, b) => (a[0] < b[0] ? -1 : 1))) : undefined;
+  const settings: ShardSettings = {
+    model: { id: identity.id, sha256: await modelFilesHash(o.clf.dir) },
+    field: o.field ?? 'text',
+    top_k: predict.topK,
+    threshold: predict.threshold,
+    all_scores: predict.allScores,
+    max_line_bytes: o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    gzip: o.gzip === true,
+    ...(extra !== undefined && { classify_options: extra }),
+    report: {
+      tokenizer: tokenizer.name,
+      group_by: report.groupBy,
+      uncertain_below: report.uncertainBelow,
+      term_capacity: report.termCapacity,
+      top_terms: report.topTerms,
+    },
+  };
+  return { plan, sizes, settings, identity, tokenizer, report };
+}
+
+/** An empty shard still gets its (empty) part: classifyFiles would read stdin for an empty input list. */
+async function writeEmptyPart(path: string): Promise<ClassifyCounts> {
+  const out = await AtomicWriter.open(path);
+  await out.commit();
+  return { read: 0, tagged: 0, errors: 0, bytes: 0 };
+}
+
+function markerInputs(specs: ShardInput[], sizes: Map<string, number>): MarkerInput[] {
+  return specs.map((s) => (typeof s === 'string' ? { path: s, size: sizes.get(s)! } : { path: s.path, size: sizes.get(s.path)!, start: s.start, end: s.end }));
+}
+
+async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promise<ShardResult> {
+  const shard: ShardId = { index, count: o.count };
+  const gzip = o.gzip === true;
+  const paths = shardPaths(o.outDir, index, gzip);
+  const specs = job.plan[index]!;
+  const inputs = markerInputs(specs, job.sizes);
+  if (o.resume) {
+    const marker = await readMarker(paths.marker);
+    if (marker !== null) {
+      const diff = markerMismatch(marker, { shard, inputs, settings: job.settings });
+      if (diff !== null) {
+        throw new UsageError(
+          `${paths.marker}: shard ${index} was done with other inputs or settings (${diff}); ` +
+            'run without --resume to redo every shard, or use another --output-dir',
+        );
+      }
+      const outputs = [paths.part, paths.report, ...(marker.outputs.errors === null ? [] : [paths.errors])];
+      if (outputs.every((p) => existsSync(p))) return { index, status: 'skipped', counts: marker.counts, seconds: 0, marker: paths.marker };
+      // outputs removed by hand since: redo the shard
+    }
+  }
+  const t0 = performance.now();
+  const startedAt = new Date();
+  await clearShard(o.outDir, index);
+  const counts = specs.length === 0 ? await writeEmptyPart(paths.part) : await classifyFiles(o.clf, {
+    ...o.classifyOptions,
+    inputs: specs,
+    output: paths.part,
+    errors: paths.errors,
+    field: job.settings.field,
+    topK: job.settings.top_k,
+    threshold: job.settings.threshold,
+    allScores: job.settings.all_scores,
+    maxLineBytes: job.settings.max_line_bytes,
+    ...(o.maxErrors !== undefined && { maxErrors: o.maxErrors }),
+    ...(o.onProgress && { onProgress: (c: ClassifyCounts) => o.onProgress!(index, c) }),
+  });
+  const { report } = await buildReport([paths.part], {
+    textField: job.settings.field,
+    groupBy: job.report.groupBy,
+    tokenizer: job.tokenizer,
+    model: job.identity,
+    uncertainBelow: job.report.uncertainBelow,
+    termCapacity: job.report.termCapacity,
+    topTerms: job.report.topTerms,
+    maxLineBytes: job.settings.max_line_bytes,
+    progress: false,
+  });
+  await writeFileAtomic(paths.report, prettyJson(report));
+  const seconds = (performance.now() - t0) / 1000;
+  await writeMarker(paths.marker, {
+    schema: MARKER_SCHEMA,
+    shard,
+    inputs,
+    settings: job.settings,
+    outputs: { part: basename(paths.part), errors: counts.errors > 0 ? basename(paths.errors) : null, report: basename(paths.report) },
+    counts,
+    model: { dir: o.clf.dir, name: job.identity.name, data_hash: job.identity.data_hash, backend: o.clf.backend },
+    run: {
+      host: hostname(),
+      pid: process.pid,
+      slurm_job_id: process.env.SLURM_JOB_ID ?? null,
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+      seconds: Math.round(seconds * 1000) / 1000,
+    },
+  });
+  return { index, status: 'done', counts, seconds, marker: paths.marker };
+}
+
+/**
+ * Run shards `indices` of a job, one after another. Each shard writes, all atomically and in this order,
+ * `OUTDIR/part-IIIII.jsonl[.gz]` (+ `.errors.jsonl` when lines were bad), its partial report
+ * `part-IIIII.report.json`, and last its completion marker `.done/part-IIIII.json` (counts, inputs,
+ * model hash, settings, timings). Parts and reports hold nothing time-dependent: a shard run twice (a
+ * Slurm requeue) writes the same bytes. A shard must not run in two processes at the same time.
+ */
+export async function runShards(o: RunShardsOptions, indices: number[], onShardDone?: (r: ShardResult) => void): Promise<ShardResult[]> {
+  for (const i of indices) {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= o.count) throw new UsageError(`shard ${i} is out of range: shards are numbered 0 to ${o.count - 1}`);
+  }
+  const job = await prepareJob(o);
+  const results: ShardResult[] = [];
+  for (const i of indices) {
+    const r = await runOne(o, job, i);
+    results.push(r);
+    onShardDone?.(r);
+  }
+  return results;
+}
+
+/** Run one shard of a job (see runShards). */
+export async function runShard(o: RunShardOptions): Promise<ShardResult> {
+  const { shard, onProgress, ...rest } = o;
+  const [r] = await runShards({ ...rest, count: shard.count, ...(onProgress && { onProgress: (_: number, c: ClassifyCounts) => onProgress(c) }) }, [shard.index]);
+  return r!;
+}
