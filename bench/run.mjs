@@ -30,7 +30,7 @@ Options:
   --out DIR           where results.json / results.md go (default: bench/)
   --work-dir DIR      scratch folder (default: bench/work/)
   --reps N            timing repetitions: fastText training (best + paper), throughput runs (default 3)
-  --workers N         pass --workers N to topicmix classify (default: not passed, counted as 1 core)
+  --workers N         --workers for the per-dataset and memory classify runs (default 1: the per-core comparison)
   --timeout-min N     kill any single topicmix command after N minutes (default 60)
   --build             run \`npm run build\` before benchmarking
   --skip-topicmix     fastText half only
@@ -82,7 +82,7 @@ function parseOptions() {
     out: values.out ? path.resolve(values.out) : path.join(REPO, 'bench'),
     work: values['work-dir'] ? path.resolve(values['work-dir']) : path.join(REPO, 'bench/work'),
     reps: posInt('reps', values.reps) ?? 3,
-    workers: posInt('workers', values.workers),
+    workers: posInt('workers', values.workers) ?? 1,
     timeoutMs: (posInt('timeout-min', values['timeout-min']) ?? 60) * 60_000,
     build: values.build,
     skipTopicmix: values['skip-topicmix'],
@@ -278,6 +278,27 @@ async function main() {
     if (opt.quick) results.memory.note = '1 GB run skipped (--quick)';
     const err = runs.filter((r) => r.error).map((r) => `${r.label}: ${r.error}`);
     if (err.length) results.memory.error = err.join('\n');
+  }
+
+  // Worker scaling: the same ag_news input with 1 worker and with one per core (issue target: 2 workers >= 1.8x one)
+  const agBig = ag?.big?.path;
+  if (opt.skipMemory || !tm.available || !ag?.topicmix?.train?.ok || !agBig || !fs.existsSync(agBig)) results.scaling = { skipped: 'needs the ag_news model and big input from this run' };
+  else {
+    const n = Math.max(2, os.availableParallelism());
+    /** @type {any[]} */
+    const runs = [];
+    for (const workers of [1, n]) {
+      /** @type {any[]} */
+      const reps = [];
+      for (let i = 0; i < opt.reps; i++) reps.push(await memoryRun({ repo: REPO, model: agModel, input: { path: agBig, bytes: ag.big.bytes, lines: ag.big.lines }, outFile: path.join(opt.work, 'scaling-out.jsonl'), workers, timeoutMs: opt.timeoutMs, logFile: path.join(opt.work, `scaling-${workers}.stderr.log`) }));
+      const ok = reps.filter((r) => !r.error).sort((a, b) => a.wall_s - b.wall_s);
+      const med = ok[Math.floor(ok.length / 2)];
+      runs.push({ workers, wall_s: med?.wall_s ?? null, docs_per_s: med?.docs_per_s ?? null, peak_rss_mb: med?.peak_rss_mb ?? null, runs: reps.map((r) => r.wall_s) });
+      log(`scaling: ${workers} worker(s): ${Math.round(med?.docs_per_s ?? NaN)} docs/s, ${med?.peak_rss_mb?.toFixed(0)} MB`);
+    }
+    const speedup = runs[0].docs_per_s && runs[1].docs_per_s ? runs[1].docs_per_s / runs[0].docs_per_s : null;
+    results.scaling = { input: agBig, docs: ag.big.lines, runs, speedup, target: 1.8, pass: speedup === null ? null : speedup >= 1.8 };
+    write();
   }
 
   results.partial = false;

@@ -287,6 +287,20 @@ export function renderMarkdown(results) {
   }
   L.push('');
 
+  // Worker scaling
+  const sc = results.scaling;
+  if (sc) {
+    L.push('## Classify with worker threads (ag_news big input, end to end)');
+    L.push('');
+    if (sc.skipped) L.push(`Not measured: ${sc.skipped}.`);
+    else {
+      L.push(table(['workers', 'wall s (median)', 'docs/s', 'peak RSS MB'], sc.runs.map((/** @type {any} */ r) => [r.workers, f(r.wall_s), int(r.docs_per_s), int(r.peak_rss_mb)])));
+      L.push('');
+      L.push(`Speed-up: ${sc.speedup === null ? '–' : `${f(sc.speedup)}x`} (target ≥ ${sc.target}x: ${pf(sc.pass)}). Each worker holds its own copy of the model.`);
+    }
+    L.push('');
+  }
+
   // Errors
   const errs = ds.flatMap((d) => (d.errors ?? []).map((/** @type {string} */ e) => [d.name, e]));
   if (mem?.error) errs.push(['memory', mem.error]);
