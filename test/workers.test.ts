@@ -57,3 +57,12 @@ describe('classify with worker threads', () => {
     await expect(classifyFiles(broken, { inputs: [input], output: join(dir, 'x.jsonl'), workers: 2 })).rejects.toThrow(/model: directory not found: .*missing-model/);
   });
 });
+
+describe('--unordered', () => {
+  it('writes every line exactly once, possibly out of order', async () => {
+    const c = await classifyFiles(clf, { inputs: [input], output: join(dir, 'u.jsonl'), workers: 2, unordered: true });
+    expect(c).toMatchObject({ read: N, tagged: N - N / 500, errors: N / 500 });
+    const ids = readFileSync(join(dir, 'u.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(ids.slice().sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1).filter((i) => i % 500 !== 0));
+  }, 60_000);
+});

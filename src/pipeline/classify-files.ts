@@ -35,6 +35,8 @@ export interface ClassifyFilesOptions extends PredictOptions {
   maxLineBytes?: number;
   /** Worker threads, each with its own copy of the model. Default 1 (in this thread). */
   workers?: number;
+  /** With workers: write each batch as soon as it is done instead of in input order. */
+  unordered?: boolean;
   /** Called after each batch with the running counts. */
   onProgress?: (counts: ClassifyCounts) => void;
 }
@@ -126,7 +128,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: clf.dir, backend: clf.backend, batchSize: clf.batchSize, predict }) : undefined;
   const tag = (lines: RawLine[], o: LineOptions): Promise<BatchResult> => (pool ? pool.process(lines, o) : Promise.resolve(processLines(inline!, lines, o, format)));
   const jsonlOptions: LineOptions = { field, ...(options.htmlField !== undefined && { htmlField: options.htmlField }), ...(options.dropHtml && { dropHtml: true }) };
-  // batches in flight, oldest first: results are written in input order whatever finishes first
+  // batches in flight, oldest first: results are written in input order whatever finishes first (unless unordered)
   const inFlight: { lines: RawLine[]; result: Promise<BatchResult> }[] = [];
   const maxInFlight = pool ? 2 * pool.size : 1;
 
@@ -163,6 +165,13 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   };
 
   const drainOne = async (): Promise<void> => {
+    if (options.unordered && inFlight.length > 1) {
+      // whichever batch finishes first
+      const i = await Promise.race(inFlight.map((f, k) => f.result.then(() => k)));
+      const [next] = inFlight.splice(i, 1);
+      await complete(next!.lines, await next!.result);
+      return;
+    }
     const next = inFlight.shift()!;
     await complete(next.lines, await next.result);
   };

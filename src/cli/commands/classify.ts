@@ -24,6 +24,7 @@ interface ClassifyFlags {
   backend: BackendPreference;
   verbose: boolean;
   workers?: number;
+  unordered: boolean;
   htmlField?: string;
   dropHtml: boolean;
   maxDocBytes?: number;
@@ -47,6 +48,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--html-field <name>', 'classify the main text of the raw HTML in this field (Readability, else visible text); the text goes to --field')
     .option('--drop-html', 'leave the --html-field HTML out of the output lines', false)
     .option('--workers <n>', 'worker threads, each with its own model (default: the number of cores; 1 for stdin and inputs under 4 MB)', int('--workers', 1))
+    .option('--unordered', 'with workers: write batches as they finish, not in input order', false)
     .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), 1024)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
     .option('--verbose', 'print the backend and timing', false);
@@ -57,7 +59,7 @@ export function registerClassifyCommand(program: Command): void {
       const maxDocBytes = f.maxDocBytes ?? f.maxLineBytes;
       const files = inputs.length ? inputs : ['-'];
       const workers = f.workers ?? (await defaultWorkers(files));
-      const extra = { workers, ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
+      const extra = { workers, ...(f.unordered && { unordered: true }), ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
       if (await runShardedClassify(inputs, { ...f, ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }) }, cmd, extra)) return; // --output-dir: one part per shard
       const t0 = performance.now();
       // with worker threads the workers hold the weights; this thread needs only the model's description
