@@ -1,8 +1,13 @@
 // The public API of topicmix: everything a program needs, from one entry point.
-export { Classifier, loadClassifier, DEFAULT_MODEL_DIR, type DocInput, type LoadOptions, type PredictOptions } from './classifier.js';
+export { Classifier, loadClassifier, loadModelHandle, DEFAULT_MODEL_DIR, type DocInput, type LoadOptions, type ModelHandle, type PredictOptions } from './classifier.js';
 export { trainModel, type TrainOptions, type TrainResult } from './train.js';
 export { evaluateModel, type EvalOptions, type EvalReport } from './evaluate.js';
-export { classifyFiles, type ClassifyFilesOptions, type ClassifyCounts } from './pipeline/classify-files.js';
+export { classifyFiles, type ClassifyFilesOptions, type ClassifyCounts, type InputRange } from './pipeline/classify-files.js';
+export { planShards, type ShardInput } from './executor/shard-plan.js';
+export { runShard, runShards, type RunShardOptions, type RunShardsOptions, type ShardResult } from './executor/run-shard.js';
+export { extractMainText, type ExtractedText } from './extract/html-text.js';
+export { decodeHtml } from './extract/charset.js';
+export { readWarcDocs, isWarcPath, type WarcDoc, type WarcStats } from './io/warc-reader.js';
 export { computeMetrics, type EvalMetrics, type ClassMetrics } from './eval/metrics.js';
 export { Featurizer, IdBuffer, DEFAULT_FEATURIZER_CONFIG, type FeaturizerConfig } from './features/featurizer.js';
 export { detectScript } from './text/script.js';
