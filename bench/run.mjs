@@ -2,6 +2,7 @@
 // topicmix vs fastText benchmark harness. `npm run bench` / `node bench/run.mjs --help`.
 // Writes <out>/results.json and <out>/results.md; scratch files go to bench/work/ (gitignored).
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -299,6 +300,13 @@ async function main() {
     const speedup = runs[0].docs_per_s && runs[1].docs_per_s ? runs[1].docs_per_s / runs[0].docs_per_s : null;
     results.scaling = { input: agBig, docs: ag.big.lines, runs, speedup, target: 1.8, pass: speedup === null ? null : speedup >= 1.8 };
     write();
+  }
+
+  // HTML extraction quality and speed on the raw pages (its own files: bench/extract-results.{json,md})
+  if (!opt.quick) {
+    log('extract: node bench/extract.mjs');
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'extract.mjs')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    results.extract = r.status === 0 ? { results: 'bench/extract-results.md' } : { error: `bench/extract.mjs exited with ${r.status}` };
   }
 
   results.partial = false;
