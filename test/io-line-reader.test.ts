@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/io/inputs.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -17,29 +16,9 @@ import {
   type RawLine,
   type ReadLinesOptions,
 } from '../src/io/line-reader.js';
+import { lineFiles } from './helpers/line-files.js';
 
-let dir: string;
-let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-lines-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function fixture(content: string | Buffer, name = `f${n++}.jsonl`): Promise<string> {
-  const p = join(dir, name);
-  await writeFile(p, content);
-  return p;
-}
-
-async function collect(file: string, opts?: ReadLinesOptions): Promise<RawLine[]> {
-  const out: RawLine[] = [];
-  for await (const l of readLines(file, opts)) out.push(l);
-  return out;
-}
+const { dir, fixture, collect } = lineFiles('topicmix-lines-');
 
 const ok = (file: string, line: number, byteOffset: number, text: string): RawLine => ({
   file,
@@ -208,9 +187,9 @@ describe('readLines', () => {
   });
 
   it('throws InputError naming a file that cannot be opened', async () => {
-    const p = join(dir, 'nope.jsonl');
+    const p = join(dir(), 'nope.jsonl');
     await expect(collect(p)).rejects.toThrow(new InputError(p, `cannot open ${p}: ENOENT: no such file or directory, open '${p}'`));
-    await expect(collect(dir)).rejects.toThrow(`cannot open ${dir}: EISDIR: illegal operation on a directory, read`);
+    await expect(collect(dir())).rejects.toThrow(`cannot open ${dir()}: EISDIR: illegal operation on a directory, read`);
   });
 
   it('reads an injected stdin stream, gunzipping it when it starts with the gzip magic', async () => {
@@ -222,7 +201,7 @@ describe('readLines', () => {
   });
 
   it('reads the real process stdin (plain and gzipped)', async () => {
-    const script = join(dir, 'stdin-child.ts');
+    const script = join(dir(), 'stdin-child.ts');
     const reader = resolve('src/io/line-reader.ts');
     await writeFile(
       script,
@@ -280,7 +259,7 @@ describe('long lines', () => {
   });
 
   it('skips a 50 MB line with a 1 MB limit without buffering it', async () => {
-    const f = join(dir, 'huge.jsonl');
+    const f = join(dir(), 'huge.jsonl');
     const block = Buffer.alloc(1 << 20, 0x61);
     await new Promise<void>((res, rej) => {
       const ws = createWriteStream(f);

@@ -2,35 +2,13 @@
  * ReadLinesOptions.range: byte ranges of one uncompressed file. Adjacent ranges must read every line of
  * the file exactly once, with the same absolute offsets and line numbers as a whole-file read.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/io/inputs.js';
 import { countNewlinesBefore, readLines, type RawLine, type ReadLinesOptions } from '../src/io/line-reader.js';
+import { lineFiles } from './helpers/line-files.js';
 
-let dir: string;
-let n = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-range-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function fixture(content: string | Buffer, name = `f${n++}.jsonl`): Promise<string> {
-  const p = join(dir, name);
-  await writeFile(p, content);
-  return p;
-}
-
-async function collect(file: string, opts?: ReadLinesOptions): Promise<RawLine[]> {
-  const out: RawLine[] = [];
-  for await (const l of readLines(file, opts)) out.push(l);
-  return out;
-}
+const { dir, fixture, collect } = lineFiles('topicmix-range-');
 
 /** mulberry32: a small seeded PRNG, so that a failing case can be replayed from its seed. */
 function rng(seed: number): () => number {
@@ -117,6 +95,6 @@ describe('readLines with a byte range', () => {
     await expect(collect('-', { range: { start: 0, end: 1 } })).rejects.toThrow(/<stdin>/);
     const f = await fixture('a\n');
     await expect(collect(f, { range: { start: 2, end: 1 } })).rejects.toThrow(/invalid byte range/);
-    await expect(collect(join(dir, 'missing.jsonl'), { range: { start: 1, end: 2 } })).rejects.toThrow(/cannot open .*missing\.jsonl/);
+    await expect(collect(join(dir(), 'missing.jsonl'), { range: { start: 1, end: 2 } })).rejects.toThrow(/cannot open .*missing\.jsonl/);
   });
 });

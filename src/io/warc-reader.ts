@@ -55,12 +55,7 @@ export const DEFAULT_WARC_BATCH_SIZE = 256;
 /** An HTTP header block longer than this is not taken for one. */
 const MAX_HTTP_HEAD_BYTES = 64 * 1024;
 
-const WARC_PATH = /\.(?:warc|wet)(?:\.gz)?$/i;
-
-/** True for `.warc`, `.warc.gz`, `.wet` and `.wet.gz` paths (case-insensitive). */
-export function isWarcPath(p: string): boolean {
-  return WARC_PATH.test(p);
-}
+export { isWarcPath } from './warc-path.js';
 
 export function emptyWarcStats(): WarcStats {
   return { records: 0, docs: 0, skipped: {}, tooLarge: 0 };

@@ -1,6 +1,6 @@
 import type { Classifier } from '../classifier.js';
-import type { RawLine } from '../io/line-reader.js';
-import { extractMainText } from '../extract/html-text.js';
+import { LineSplitter, type RawLine } from '../io/line-reader.js';
+import type { extractMainText as ExtractMainText } from '../extract/html-text.js';
 import { errorRecord, parseDocLine, type ParsedDoc } from '../io/records.js';
 import { outputLine, type TagFormat } from './output-record.js';
 
@@ -12,6 +12,8 @@ import { outputLine, type TagFormat } from './output-record.js';
 export interface BatchResult {
   read: number;
   bytes: number;
+  /** bytes of the batch up to and including each line (for cutting it at a line) */
+  bytesTo: Float64Array;
   /** output lines, each ending in \n, in input order */
   out: string;
   /** index in the batch of each output line, and where it ends in `out` */
@@ -33,6 +35,14 @@ export interface LineOptions {
   dropHtml?: boolean;
 }
 
+// The HTML extractor (linkedom + Readability) costs ~26 MB and ~0.2 s to load: only HTML input pays for it.
+let extractMainText: typeof ExtractMainText | undefined;
+
+/** Loads what `options` needs before processLines runs (the extractor for HTML input). */
+export async function prepareLineOptions(options: LineOptions): Promise<void> {
+  if (options.htmlField !== undefined && !extractMainText) extractMainText = (await import('../extract/html-text.js')).extractMainText;
+}
+
 /**
  * A line with raw HTML becomes a line with its extracted text: the text goes to `field`, the method
  * used to `extract_method`, and the HTML field stays unless `dropHtml`.
@@ -41,6 +51,7 @@ function withExtractedText(raw: RawLine, o: LineOptions & { htmlField: string })
   const parsed = parseDocLine(raw, o.htmlField);
   if (!parsed.ok) return { raw: '', parsed };
   const url = typeof parsed.obj.url === 'string' ? parsed.obj.url : undefined;
+  if (!extractMainText) throw new Error('internal: prepareLineOptions was not awaited before HTML input');
   const extracted = extractMainText(parsed.text, url === undefined ? {} : { url });
   if (extracted.method === 'empty') {
     return { raw: '', parsed: { ok: false, error: errorRecord(raw, 'empty_text', `no text could be extracted from field "${o.htmlField}"`, o.htmlField) } };
@@ -61,6 +72,7 @@ export function processLines(clf: Classifier, lines: readonly RawLine[], options
   const errAt: number[] = [];
   const errEnd: number[] = [];
   let bytes = 0;
+  const bytesTo = new Float64Array(lines.length);
   const raws: string[] = [];
   const objs: Record<string, unknown>[] = [];
   const texts: string[] = [];
@@ -79,6 +91,7 @@ export function processLines(clf: Classifier, lines: readonly RawLine[], options
   for (let j = 0; j < lines.length; j++) {
     const raw = lines[j]!;
     bytes += raw.byteLength + 1;
+    bytesTo[j] = bytes;
     let line = raw.text!;
     let parsed: ParsedDoc;
     if (html) ({ raw: line, parsed } = withExtractedText(raw, html));
@@ -99,6 +112,7 @@ export function processLines(clf: Classifier, lines: readonly RawLine[], options
   return {
     read: lines.length,
     bytes,
+    bytesTo,
     out,
     outAt: Int32Array.from(outAt),
     outEnd: Int32Array.from(outEnd),
@@ -109,14 +123,13 @@ export function processLines(clf: Classifier, lines: readonly RawLine[], options
 }
 
 /** The part of a batch result for its first `n` lines (the lines read before a stop). */
-export function truncateResult(r: BatchResult, n: number, lines: readonly RawLine[]): BatchResult {
+export function truncateResult(r: BatchResult, n: number): BatchResult {
   const o = countBelow(r.outAt, n);
   const e = countBelow(r.errAt, n);
-  let bytes = 0;
-  for (let j = 0; j < n; j++) bytes += lines[j]!.byteLength + 1;
   return {
     read: n,
-    bytes,
+    bytes: n ? r.bytesTo[n - 1]! : 0,
+    bytesTo: r.bytesTo.slice(0, n),
     out: r.out.slice(0, o ? r.outEnd[o - 1] : 0),
     outAt: r.outAt.slice(0, o),
     outEnd: r.outEnd.slice(0, o),
@@ -158,6 +171,24 @@ export function packLines(lines: readonly RawLine[]): PackedLines {
     if (l.error) errors.push({ i, code: l.error.code, message: l.error.message });
   }
   return { file: lines[0]?.file ?? '', text: parts.join(''), meta, offsets, errors };
+}
+
+/** Line-aligned bytes of a file, as read by the main thread; the worker splits them into lines. */
+export interface RawChunk {
+  file: string;
+  bytes: Uint8Array;
+  /** lines before this chunk, and the file offset of its first byte */
+  line: number;
+  offset: number;
+  maxLineBytes: number;
+}
+
+export function splitChunk(c: RawChunk): RawLine[] {
+  const out: RawLine[] = [];
+  const splitter = new LineSplitter(c.file, c.maxLineBytes, { line: c.line, offset: c.offset });
+  splitter.push(Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength), out);
+  splitter.end(out);
+  return out;
 }
 
 export function unpackLines(p: PackedLines): RawLine[] {

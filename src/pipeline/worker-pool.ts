@@ -6,7 +6,7 @@ import type { PredictOptions } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
 import type { BackendName, BackendPreference } from '../model/backend.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { packLines, type BatchResult, type LineOptions } from './batch-processor.js';
+import { packLines, type BatchResult, type LineOptions, type RawChunk } from './batch-processor.js';
 
 export interface WorkerSetup {
   modelDir: string;
@@ -57,7 +57,9 @@ export class WorkerPool {
 
   static async start(n: number, setup: WorkerSetup): Promise<WorkerPool> {
     const script = workerScript();
-    const workers = Array.from({ length: n }, () => new Worker(script, { workerData: setup }));
+    // node flags are inherited (e.g. --max-old-space-size), except those about the main entry (--input-type, -e, -p)
+    const execArgv = process.execArgv.filter((a) => !/^(--input-type|--eval|-e$|--print|-p$)/.test(a));
+    const workers = Array.from({ length: n }, () => new Worker(script, { workerData: setup, execArgv }));
     try {
       await Promise.all(
         workers.map(
@@ -84,7 +86,18 @@ export class WorkerPool {
     return this.workers.length;
   }
 
+  /** Tags lines the main thread has split. */
   process(lines: RawLine[], options: LineOptions): Promise<BatchResult> {
+    const packed = packLines(lines);
+    return this.send({ lines: packed, options }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
+  }
+
+  /** Tags a line-aligned chunk of raw bytes; the worker splits it (the bytes are moved, not copied). */
+  processChunk(chunk: RawChunk, options: LineOptions): Promise<BatchResult> {
+    return this.send({ chunk, options }, [chunk.bytes.buffer as ArrayBuffer]);
+  }
+
+  private send(message: object, transfer: ArrayBuffer[]): Promise<BatchResult> {
     if (this.failure) return Promise.reject(this.failure);
     let w = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.busy[i]! < this.busy[w]!) w = i;
@@ -92,8 +105,7 @@ export class WorkerPool {
     this.busy[w]!++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
-      const packed = packLines(lines);
-      this.workers[w]!.postMessage({ id, lines: packed, options }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
+      this.workers[w]!.postMessage({ id, ...message }, transfer);
     });
   }
 

@@ -2,27 +2,16 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadClassifier, loadModelHandle } from '../../classifier.js';
-import type { BackendPreference } from '../../model/backend.js';
 import { resolveInputs } from '../../io/inputs.js';
 import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../pipeline/classify-files.js';
 import { backend, int, note, num } from '../options.js';
 // sharded output (--output-dir, --shard, --resume, ...): src/executor/
-import { addShardOptions, runShardedClassify, type ShardFlags } from '../../executor/classify-shard-options.js';
+import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from '../../executor/classify-shard-options.js';
 import { progressBar } from '../progress.js';
 
-interface ClassifyFlags {
-  model?: string;
+/** The flags of `classify`: the ones a sharded run also uses, plus single-output and speed options. */
+interface ClassifyFlags extends ShardedClassifyFlags {
   output: string;
-  errors?: string;
-  field: string;
-  topK: number;
-  threshold: number;
-  allScores: boolean;
-  maxErrors?: number;
-  maxLineBytes?: number;
-  batchSize: number;
-  backend: BackendPreference;
-  verbose: boolean;
   workers?: number;
   unordered: boolean;
   htmlField?: string;
@@ -55,7 +44,7 @@ export function registerClassifyCommand(program: Command): void {
   // --- sharded output (src/executor/) ---
   addShardOptions(cmd);
   // --- end of sharded output ---
-  cmd.action(async (inputs: string[], f: ClassifyFlags & ShardFlags) => {
+  cmd.action(async (inputs: string[], f: ClassifyFlags) => {
       const maxDocBytes = f.maxDocBytes ?? f.maxLineBytes;
       const files = inputs.length ? inputs : ['-'];
       const workers = f.workers ?? (await defaultWorkers(files));

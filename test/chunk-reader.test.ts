@@ -1,0 +1,51 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLineAlignedChunks } from '../src/io/chunk-reader.js';
+import { readLines, type RawLine } from '../src/io/line-reader.js';
+import { splitChunk } from '../src/pipeline/batch-processor.js';
+import { tempDir } from './helpers/tiny-data.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('readLineAlignedChunks', () => {
+  it('gives exactly the lines of a one-thread read once the chunks are split (BOM, CRLF, long lines, no final newline)', async () => {
+    const dir = tempDir();
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed);
+      const parts: string[] = [];
+      const n = 1 + Math.floor(r() * 60);
+      for (let i = 0; i < n; i++) {
+        const kind = r();
+        if (kind < 0.05) parts.push('');
+        else if (kind < 0.1) parts.push('x'.repeat(3000 + Math.floor(r() * 3000))); // over the 2 KB limit below
+        else parts.push(JSON.stringify({ i, text: '中文 text '.repeat(1 + Math.floor(r() * 40)) }));
+      }
+      const eol = r() < 0.3 ? '\r\n' : '\n';
+      const content = (r() < 0.2 ? '\ufeff' : '') + parts.join(eol) + (r() < 0.7 ? eol : '');
+      const file = join(dir, `f${seed}.jsonl`);
+      writeFileSync(file, content);
+      const maxLineBytes = 2048;
+      const want: RawLine[] = [];
+      for await (const l of readLines(file, { maxLineBytes })) want.push(l);
+      const got: RawLine[] = [];
+      for await (const item of readLineAlignedChunks(file, { maxLineBytes, chunkBytes: 1 + Math.floor(r() * 700) })) {
+        if ('chunk' in item) {
+          const lines = splitChunk({ ...item.chunk, maxLineBytes });
+          // what postMessage's transfer does to the buffer: the reader must not read it again
+          structuredClone(item.chunk.bytes.buffer, { transfer: [item.chunk.bytes.buffer as ArrayBuffer] });
+          got.push(...lines);
+        } else got.push(...item.lines);
+      }
+      expect(got, `seed ${seed}`).toEqual(want);
+    }
+  });
+});
