@@ -282,8 +282,11 @@ async function main() {
   }
 
   // Worker scaling: the same ag_news input with 1 worker and with one per core (issue target: 2 workers >= 1.8x one)
-  const agBig = ag?.big?.path;
-  if (opt.skipMemory || !tm.available || !ag?.topicmix?.train?.ok || !agBig || !fs.existsSync(agBig)) results.scaling = { skipped: 'needs the ag_news model and big input from this run' };
+  // the ~100 MB memory input: on the ~50 MB one, starting a worker (model load) is a large part of the run
+  const mem100 = path.join(opt.work, 'memory', 'mem100m.jsonl');
+  const scaleInput = fs.existsSync(mem100) ? { path: mem100, bytes: fs.statSync(mem100).size, lines: results.memory?.runs?.[0]?.docs } : ag?.big;
+  const agBig = scaleInput?.path;
+  if (opt.skipMemory || !tm.available || !ag?.topicmix?.train?.ok || !agBig || !fs.existsSync(agBig) || !scaleInput?.lines) results.scaling = { skipped: 'needs the ag_news model and big input from this run' };
   else {
     const n = Math.max(2, os.availableParallelism());
     /** @type {any[]} */
@@ -291,14 +294,14 @@ async function main() {
     for (const workers of [1, n]) {
       /** @type {any[]} */
       const reps = [];
-      for (let i = 0; i < opt.reps; i++) reps.push(await memoryRun({ repo: REPO, model: agModel, input: { path: agBig, bytes: ag.big.bytes, lines: ag.big.lines }, outFile: path.join(opt.work, 'scaling-out.jsonl'), workers, timeoutMs: opt.timeoutMs, logFile: path.join(opt.work, `scaling-${workers}.stderr.log`) }));
+      for (let i = 0; i < opt.reps; i++) reps.push(await memoryRun({ repo: REPO, model: agModel, input: { path: agBig, bytes: scaleInput.bytes, lines: scaleInput.lines }, outFile: path.join(opt.work, 'scaling-out.jsonl'), workers, timeoutMs: opt.timeoutMs, logFile: path.join(opt.work, `scaling-${workers}.stderr.log`) }));
       const ok = reps.filter((r) => !r.error).sort((a, b) => a.wall_s - b.wall_s);
       const med = ok[Math.floor(ok.length / 2)];
       runs.push({ workers, wall_s: med?.wall_s ?? null, docs_per_s: med?.docs_per_s ?? null, peak_rss_mb: med?.peak_rss_mb ?? null, runs: reps.map((r) => r.wall_s) });
       log(`scaling: ${workers} worker(s): ${Math.round(med?.docs_per_s ?? NaN)} docs/s, ${med?.peak_rss_mb?.toFixed(0)} MB`);
     }
     const speedup = runs[0].docs_per_s && runs[1].docs_per_s ? runs[1].docs_per_s / runs[0].docs_per_s : null;
-    results.scaling = { input: agBig, docs: ag.big.lines, runs, speedup, target: 1.8, pass: speedup === null ? null : speedup >= 1.8 };
+    results.scaling = { input: agBig, docs: scaleInput.lines, runs, speedup, target: 1.8, pass: speedup === null ? null : speedup >= 1.8 };
     write();
   }
 

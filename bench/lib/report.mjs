@@ -290,7 +290,7 @@ export function renderMarkdown(results) {
   // Worker scaling
   const sc = results.scaling;
   if (sc) {
-    L.push('## Classify with worker threads (ag_news big input, end to end)');
+    L.push(`## Classify with worker threads (${sc.docs ? `${int(sc.docs)} ag_news docs` : 'ag_news'}, end to end)`);
     L.push('');
     if (sc.skipped) L.push(`Not measured: ${sc.skipped}.`);
     else {
