@@ -5,16 +5,7 @@ import { readLineAlignedChunks } from '../src/io/chunk-reader.js';
 import { readLines, type RawLine } from '../src/io/line-reader.js';
 import { splitChunk } from '../src/pipeline/batch-processor.js';
 import { tempDir } from './helpers/tiny-data.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/random.js';
 
 describe('readLineAlignedChunks', () => {
   it('gives exactly the lines of a one-thread read once the chunks are split (BOM, CRLF, long lines, no final newline)', async () => {

@@ -5,17 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planShards, planShardsBySize, type ShardInput, type SizedFile } from '../src/executor/shard-plan.js';
 import { InputError } from '../src/io/inputs.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/random.js';
 
 const pathOf = (s: ShardInput): string => (typeof s === 'string' ? s : s.path);
 const bytesOf = (s: ShardInput, sizes: Map<string, number>): number => (typeof s === 'string' ? sizes.get(s)! : s.end - s.start);

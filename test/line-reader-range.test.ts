@@ -7,20 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/io/inputs.js';
 import { countNewlinesBefore, readLines, type RawLine, type ReadLinesOptions } from '../src/io/line-reader.js';
 import { lineFiles } from './helpers/line-files.js';
+import { rng } from './helpers/random.js';
 
 const { dir, fixture, collect } = lineFiles('topicmix-range-');
-
-/** mulberry32: a small seeded PRNG, so that a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random file: JSON lines, empty lines, blank lines, CRLF, multi-byte text, invalid UTF-8, long lines. */
 function randomFile(r: () => number): Buffer {
