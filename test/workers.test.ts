@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, type Classifier } from '../src/classifier.js';
@@ -55,6 +55,8 @@ describe('classify with worker threads', () => {
   it('a model that cannot load in the workers fails the run with its message', async () => {
     const broken = { ...clf, dir: join(dir, 'missing-model'), labels: clf.labels, batchSize: 64, backend: clf.backend, predictOptions: clf.predictOptions.bind(clf) } as unknown as Classifier;
     await expect(classifyFiles(broken, { inputs: [input], output: join(dir, 'x.jsonl'), workers: 2 })).rejects.toThrow(/model: directory not found: .*missing-model/);
+    // nothing was opened for the output: no temp file is left behind
+    expect(readdirSync(dir).filter((f) => f.startsWith('.x.jsonl'))).toEqual([]);
   });
 });
 

@@ -119,25 +119,31 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   const field = options.field ?? 'text';
   const files = await resolveSpecs(options.inputs);
   const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
-  const out = await AtomicWriter.open(options.output);
-  let errOut: AtomicWriter | undefined;
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };
   const predict: PredictOptions = {
     ...(options.topK !== undefined && { topK: options.topK }),
     ...(options.threshold !== undefined && { threshold: options.threshold }),
     ...(options.allScores !== undefined && { allScores: options.allScores }),
   };
-  const clf = model;
-  const format = tagFormat(clf.labels, clf.predictOptions(predict));
+  const format = tagFormat(model.labels, model.predictOptions(predict));
   const workers = options.workers ?? 1;
   // in this thread a handle is not enough: load the weights
   const inline = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });
-  const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: clf.dir, backend: clf.backend, batchSize: clf.batchSize, predict }) : undefined;
+  // workers start (and load the model) before the output is opened, so a model that fails leaves no temp file
+  const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict }) : undefined;
+  let out: AtomicWriter;
+  try {
+    out = await AtomicWriter.open(options.output);
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
+  let errOut: AtomicWriter | undefined;
   const tag = (lines: RawLine[], o: LineOptions): Promise<BatchResult> => (pool ? pool.process(lines, o) : Promise.resolve(processLines(inline!, lines, o, format)));
   const jsonlOptions: LineOptions = { field, ...(options.htmlField !== undefined && { htmlField: options.htmlField }), ...(options.dropHtml && { dropHtml: true }) };
   if (!pool) await prepareLineOptions(jsonlOptions);
   // batches in flight, oldest first: results are written in input order whatever finishes first (unless unordered)
-  const inFlight: { result: Promise<BatchResult> }[] = [];
+  const inFlight: Promise<BatchResult>[] = [];
   const maxInFlight = pool ? 2 * pool.size : 1;
 
   const writeErrors = async (text: string): Promise<void> => {
@@ -175,13 +181,12 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   const drainOne = async (): Promise<void> => {
     if (options.unordered && inFlight.length > 1) {
       // whichever batch finishes first
-      const i = await Promise.race(inFlight.map((f, k) => f.result.then(() => k)));
+      const i = await Promise.race(inFlight.map((f, k) => f.then(() => k)));
       const [next] = inFlight.splice(i, 1);
-      await complete(await next!.result);
+      await complete(await next!);
       return;
     }
-    const next = inFlight.shift()!;
-    await complete(await next.result);
+    await complete(await inFlight.shift()!);
   };
 
   try {
@@ -192,15 +197,14 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
       if (pool && !range && path !== '-' && !isGzipPath(path) && !isWarcPath(path)) {
         // workers split the lines too: this thread only finds line-aligned chunks and moves them
         for await (const item of readLineAlignedChunks(path, { maxLineBytes })) {
-          const result = 'chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlOptions) : tag(item.lines, jsonlOptions);
-          inFlight.push({ result });
+          inFlight.push('chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlOptions) : tag(item.lines, jsonlOptions));
           while (inFlight.length >= maxInFlight) await drainOne();
         }
         continue;
       }
       const batches = isWarcPath(path) && !range ? warcBatches(path, field, counts, options.maxLineBytes) : jsonlBatches(path, jsonlOptions, options.maxLineBytes, range);
       for await (const { lines, options: o } of batches) {
-        inFlight.push({ result: tag(lines, o) });
+        inFlight.push(tag(lines, o));
         while (inFlight.length >= maxInFlight) await drainOne();
       }
     }
@@ -213,7 +217,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     }
   } catch (err) {
     // results still in flight may reject too; they are not needed any more
-    for (const f of inFlight) f.result.catch(() => undefined);
+    for (const f of inFlight) f.catch(() => undefined);
     if (options.output === '-') {
       // stdout cannot be taken back, and part of it is out already: end it at a line boundary with what
       // was tagged, so that every line read is in the output or in an error record
