@@ -33,23 +33,30 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
-/** Runs `node dist/cli/main.js ...args` with cwd = repo root. */
-export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+/** Runs a command and collects its output; `input` (when given) goes to its stdin, which is then closed. */
+export function runCommand(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string | Buffer }): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-    delete env.TOPICMIX_DEBUG;
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code, signal) =>
       resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
     );
-    child.stdin.on('error', () => undefined); // the CLI may exit before reading all of stdin
-    child.stdin.end(opts.input ?? '');
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // the command may exit before reading all of stdin
+      child.stdin!.end(opts.input);
+    }
   });
+}
+
+/** Runs `node dist/cli/main.js ...args` with cwd = repo root. */
+export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  delete env.TOPICMIX_DEBUG;
+  return runCommand(process.execPath, [CLI, ...args], { cwd: ROOT, env, input: opts.input ?? '' });
 }
 
 const EN: Record<(typeof LABELS)[number], string[]> = {

@@ -1,31 +1,18 @@
 /** `topicmix classify --output-dir`: the sharded CLI (built CLI, tiny model). */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, summary, useTinyModel, type RunResult } from './cli-helpers.js';
+import { CLI, ROOT, runCommand, summary, useTinyModel, type RunResult } from './cli-helpers.js';
 
 const ws = useTinyModel('topicmix-executor-cli-');
 
 /** Runs the CLI with the Slurm array variables removed (unless given), so the test behaves the same inside a Slurm job. */
 function run(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const e: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of Object.keys(e)) if (k.startsWith('SLURM_')) delete e[k];
-    delete e.TOPICMIX_DEBUG;
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...e, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    if (stdin !== undefined) {
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(stdin);
-    }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-  });
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(e)) if (k.startsWith('SLURM_')) delete e[k];
+  delete e.TOPICMIX_DEBUG;
+  return runCommand(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...e, ...env }, ...(stdin !== undefined && { input: stdin }) });
 }
 
 const TEXTS = ['The stock market fell sharply', '球队赢得了足球比赛', 'Software update fixes security bugs', '央行下调利率'];
