@@ -19,7 +19,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const lib = (p) => import(join(root, 'dist', p));
 const { trainModel } = await lib('train.js');
 const { loadClassifier } = await lib('classifier.js');
-const { readLabelled } = await lib('io/labelled.js');
+const { readLabelled, readPool } = await lib('io/labelled.js');
+const { loadLabelSet } = await lib('labels/label-set.js');
+const { fitTemperature, applyTemperature, expectedCalibrationError } = await lib('eval/calibration.js');
+const { correctedShares, totalVariation } = await lib('eval/quantify.js');
 const { loadMapping, mappingFiles, applyMapping } = await lib('labels/mapping.js');
 const { loadTaxonomy } = await lib('labels/taxonomy.js');
 const { computeMetrics, metricsByGroup } = await lib('eval/metrics.js');
@@ -37,8 +40,13 @@ const { values: args } = parseArgs({
     quantize: { type: 'string', default: 'uint8' },
     seed: { type: 'string', default: '1' },
     'skip-web': { type: 'boolean', default: false },
+    'web-weight': { type: 'string', default: '3' },
+    folds: { type: 'string', default: '5' },
+    'no-learning-curve': { type: 'boolean', default: false },
   },
 });
+const webWeight = Number(args['web-weight']);
+const folds = Number(args.folds);
 const dataRoot = resolve(args['data-root']);
 const labelsDir = join(root, 'labels', 'default');
 const mapDir = join(labelsDir, 'mappings');
@@ -55,35 +63,171 @@ const taxonomy = await loadTaxonomy(join(labelsDir, 'taxonomy.yaml'));
 const rel = (p) => relative(root, p);
 const pct = (x) => (100 * x).toFixed(1);
 
-// Train once in float32 (kept aside to measure what quantization costs), then store the same weights quantized.
+// --- web labels: rows of labels/default/web keyed by web_pool ids, texts joined from the pool
+const set = await loadLabelSet(labelsDir);
+const poolFiles = ['web_pool/en.jsonl.gz', 'web_pool/zh.jsonl.gz'].map((f) => join(dataRoot, f));
+const pool = await readPool(poolFiles);
+const webRead = await readLabelled(set.poolFiles, { pool });
+if (webRead.errors.length) throw new Error(`web labels: ${webRead.errors.length} bad rows, first: ${webRead.errors[0].message}`);
+const webAll = webRead.examples;
+const webTrain = webAll.filter((e) => e.annotation?.split !== 'heldout');
+const webHeld = webAll.filter((e) => e.annotation?.split === 'heldout');
+const labelsOrder = [...taxonomy.topics.map((t) => t.id), ...(taxonomy.abstain ? [taxonomy.abstain.id] : [])];
+const K = labelsOrder.length;
+const labelIdx = new Map(labelsOrder.map((l, i) => [l, i]));
+console.error(`web labels: ${webTrain.length} train, ${webHeld.length} held out (never trained on or used for selection)`);
+const fnv = (s) => { let h = 2166136261; for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); } return h >>> 0; };
+const tmpRoot = mkdtempSync(join(tmpdir(), 'topicmix-default-build-'));
+let tmpN = 0;
+async function trainOn(webRows, out, quantize = 'float32') {
+  const file = join(tmpRoot, `web-${tmpN++}.jsonl`);
+  await writeFileAtomic(file, webRows.map((e) => JSON.stringify({ text: e.text, label: e.labels[0], lang: e.lang, weight: webWeight })).join('\n') + '\n');
+  return trainModel({ labels: labelsDir, data: webRows.length ? [file] : [], map: mapFiles, dataRoot, out, name: 'topicmix-default', buckets: Number(args.buckets), dim: Number(args.dim), quantize, seed: Number(args.seed), onLog: () => {} });
+}
+async function predictProbs(dir, texts) {
+  const c = await loadClassifier(dir);
+  const preds = await c.classifyBatch(texts, { allScores: true, topK: 1 });
+  const probs = new Float64Array(texts.length * K);
+  preds.forEach((p, i) => labelsOrder.forEach((l, k) => { probs[i * K + k] = p.scores[l]; }));
+  c.dispose();
+  return probs;
+}
+
+// cross-fitting: every web training page gets a prediction from a model that did not see it
 const t0 = performance.now();
-const fullDir = mkdtempSync(join(tmpdir(), 'topicmix-default-f32-'));
-await trainModel({
-  labels: labelsDir,
-  map: mapFiles,
-  dataRoot,
-  out: fullDir,
-  name: 'topicmix-default',
-  buckets: Number(args.buckets),
-  dim: Number(args.dim),
-  quantize: 'float32',
-  seed: Number(args.seed),
-  onLog: (m) => console.error(m),
+const oof = new Float64Array(webTrain.length * K);
+const foldOf = webTrain.map((e) => fnv(`fold:${e.id}`) % folds);
+for (let f = 0; f < folds; f++) {
+  const dir = join(tmpRoot, `fold-${f}`);
+  await trainOn(webTrain.filter((_, i) => foldOf[i] !== f), dir);
+  const idx = webTrain.map((_, i) => i).filter((i) => foldOf[i] === f);
+  const probs = await predictProbs(dir, idx.map((i) => webTrain[i].text));
+  idx.forEach((i, j) => oof.set(probs.subarray(j * K, (j + 1) * K), i * K));
+  rmSync(dir, { recursive: true, force: true });
+  console.error(`fold ${f + 1}/${folds} done (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
+const oofGold = Int32Array.from(webTrain.map((e) => labelIdx.get(e.labels[0])));
+const temperature = fitTemperature(oof, oofGold, K);
+const oofCal = applyTemperature(oof, K, temperature);
+const confusion = {};
+webTrain.forEach((e, i) => {
+  const lang = e.lang;
+  confusion[lang] ??= Array.from({ length: K }, () => new Array(K).fill(0));
+  let a = 0;
+  for (let k = 1; k < K; k++) if (oof[i * K + k] > oof[i * K + a]) a = k;
+  confusion[lang][oofGold[i]][a]++;
 });
-console.error(`trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+const calibration = {
+  method: 'temperature',
+  temperature: Math.round(temperature * 1e6) / 1e6,
+  source: `out-of-fold predictions (${folds} folds) on ${webTrain.length} labelled web pages (labels/default/web, split train)`,
+  n: webTrain.length,
+  ece_before: expectedCalibrationError(oof, oofGold, K),
+  ece_after: expectedCalibrationError(oofCal, oofGold, K),
+  confusion,
+};
+console.error(`temperature ${temperature.toFixed(3)}: out-of-fold ECE ${calibration.ece_before.toFixed(3)} -> ${calibration.ece_after.toFixed(3)}`);
+
+// learning curve on the held-out web split: no web labels, a quarter, a half (all = the final model)
+const curve = [];
+if (!args['no-learning-curve']) {
+  for (const frac of [0, 0.25, 0.5]) {
+    const dir = join(tmpRoot, `curve-${frac}`);
+    const rows = webTrain.filter((e) => (fnv(`curve:${e.id}`) % 1000) / 1000 < frac);
+    await trainOn(rows.length ? rows : [], dir);
+    const probs = await predictProbs(dir, webHeld.map((e) => e.text));
+    curve.push({ web_labels: rows.length, ...heldAccuracy(probs) });
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`learning curve: ${rows.length} web labels -> ${JSON.stringify(curve.at(-1))}`);
+  }
+}
+function heldAccuracy(probs) {
+  const out = {};
+  for (const lang of ['zh', 'en']) {
+    let n = 0, ok = 0;
+    webHeld.forEach((e, i) => {
+      if (e.lang !== lang) return;
+      let a = 0;
+      for (let k = 1; k < K; k++) if (probs[i * K + k] > probs[i * K + a]) a = k;
+      n++;
+      if (labelsOrder[a] === e.labels[0]) ok++;
+    });
+    out[lang] = n ? ok / n : 0;
+  }
+  return out;
+}
+
+// the final model: all training data; the temperature is folded into the output layer (softmax(z/T) = softmax((hW+b)/T)),
+// so tf.loadLayersModel on model.json gives the calibrated probabilities too
+const fullDir = join(tmpRoot, 'final');
+await trainOn(webTrain, fullDir);
+console.error(`trained ${folds + 1 + curve.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 await useBackend('cpu');
 const { params, meta: trainedMeta } = await readModelParams(fullDir);
-await writeModelDir(args.out, params, trainedMeta, args.quantize);
+const scaled = { ...params, W: params.W.map((x) => x / temperature), b: params.b.map((x) => x / temperature) };
+const trainFilesRel = trainedMeta.training.trainFiles.map((f) => (f.startsWith(dataRoot) ? relative(dataRoot, f) : f.startsWith(tmpRoot) ? 'labels/default/web/*.jsonl (split train, joined with web_pool)' : relative(root, f)));
+const finalMeta = {
+  ...trainedMeta,
+  training: { ...trainedMeta.training, trainFiles: [...new Set(trainFilesRel)], mappings: trainedMeta.training.mappings.map((f) => relative(root, f)), webWeight },
+  calibration,
+};
+await writeModelDir(args.out, scaled, finalMeta, args.quantize);
+await writeModelDir(fullDir, scaled, finalMeta, 'float32');
 
 // --- held-out evaluation: every mapping's test split, mapped onto the taxonomy, plus the held-out hand-written examples
 const heldout = { dataset: 'hand-written (held out)', test: ['examples.test.jsonl'], map: null };
 await useBackend('auto');
 const fullClf = await loadClassifier(fullDir);
 const full = await evaluate(fullClf);
+const fullWebProbs = await predictProbs(fullDir, webHeld.map((e) => e.text));
 fullClf.dispose();
-rmSync(fullDir, { recursive: true, force: true });
 const clf = await loadClassifier(args.out);
 const { overall, byLang, bySource } = await evaluate(clf);
+const webEval = await evaluateWeb(args.out);
+rmSync(tmpRoot, { recursive: true, force: true });
+if (curve.length) curve.push({ web_labels: webTrain.length, ...heldAccuracy(fullWebProbs) });
+
+// --- the held-out web split: accuracy, top-3, macro-F1, per topic x language, calibration, topic shares
+async function evaluateWeb(dir) {
+  const probs = await predictProbs(dir, webHeld.map((e) => e.text));
+  const res = {};
+  for (const lang of ['zh', 'en']) {
+    const idx = webHeld.map((_, i) => i).filter((i) => webHeld[i].lang === lang);
+    const gold = [], predicted = [], confidence = [];
+    let top3 = 0;
+    const goldIdx = [], cal = [], uncal = [];
+    const tags = new Array(K).fill(0), truth = new Array(K).fill(0);
+    for (const i of idx) {
+      const row = Array.from(probs.subarray(i * K, (i + 1) * K));
+      const order = row.map((p, k) => k).sort((a, b) => row[b] - row[a] || a - b);
+      const g = labelIdx.get(webHeld[i].labels[0]);
+      gold.push([labelsOrder[g]]);
+      predicted.push(labelsOrder[order[0]]);
+      confidence.push(row[order[0]]);
+      if (order.slice(0, 3).includes(g)) top3++;
+      goldIdx.push(g);
+      cal.push(...row);
+      tags[order[0]]++;
+      truth[g]++;
+    }
+    const m = computeMetrics(gold, predicted, confidence, labelsOrder);
+    const calArr = Float64Array.from(cal);
+    const uncalArr = applyTemperature(calArr, K, 1 / temperature);
+    const n = idx.length;
+    const trueShares = truth.map((c) => c / n);
+    const rawShares = tags.map((c) => c / n);
+    const corr = correctedShares(tags, confusion[lang], { replicates: 200, seed: 1 });
+    const inInterval = corr.shares.filter((_, k) => trueShares[k] >= corr.lo[k] - 1e-12 && trueShares[k] <= corr.hi[k] + 1e-12).length;
+    res[lang] = {
+      n, metrics: m, top3: top3 / n,
+      ece_before: expectedCalibrationError(uncalArr, goldIdx, K), ece_after: expectedCalibrationError(calArr, goldIdx, K),
+      tvd_raw: totalVariation(rawShares, trueShares), tvd_corrected: totalVariation(corr.shares, trueShares),
+      interval_coverage: inInterval / K,
+      shares: labelsOrder.map((l, k) => ({ topic: l, true: trueShares[k], raw: rawShares[k], corrected: corr.shares[k], lo: corr.lo[k], hi: corr.hi[k] })),
+    };
+  }
+  return res;
+}
 
 async function evaluate(clf) {
   const topics = new Set(clf.labels);
@@ -123,7 +267,11 @@ const loadSeconds = loads.map((l) => l.s).sort((a, b) => a - b)[1];
 const weightBytes = (await stat(join(args.out, 'weights.bin'))).size;
 
 await writeFileAtomic(join(args.out, 'README.md'), card());
-await writeFileAtomic(join(args.out, 'metrics.json'), JSON.stringify({ overall: strip(overall), float32_overall: strip(full.overall), per_lang: mapValues(byLang, strip), per_source: mapValues(bySource, strip), web, load_seconds: loadSeconds, weight_bytes: weightBytes }, null, 1) + '\n');
+await writeFileAtomic(join(args.out, 'metrics.json'), JSON.stringify({ web_heldout: mapValues(webEval, (w) => ({ ...w, metrics: strip(w.metrics) })), learning_curve: curve, calibration: { temperature: calibration.temperature, ece_before: calibration.ece_before, ece_after: calibration.ece_after, n: calibration.n }, news_overall: strip(overall), float32_news_overall: strip(full.overall), per_lang: mapValues(byLang, strip), per_source: mapValues(bySource, strip), web_html: web, load_seconds: loadSeconds, weight_bytes: weightBytes }, null, 1) + '\n');
+for (const lang of ['zh', 'en']) {
+  const w = webEval[lang];
+  console.error(`web held-out ${lang}: n ${w.n}, top-1 ${pct(w.metrics.accuracy)}%, top-3 ${pct(w.top3)}%, macro-F1 ${pct(w.metrics.macro_f1)}%, ECE ${w.ece_before.toFixed(3)} -> ${w.ece_after.toFixed(3)}, TVD raw ${w.tvd_raw.toFixed(3)} corrected ${w.tvd_corrected.toFixed(3)}`);
+}
 console.error(`wrote ${rel(args.out)}: weights.bin ${(weightBytes / 1e6).toFixed(2)} MB, loads in ${loadSeconds.toFixed(2)} s; test accuracy ${overall.accuracy.toFixed(4)}, macro-F1 ${overall.macro_f1.toFixed(4)}`);
 
 function strip(m) {

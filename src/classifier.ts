@@ -146,7 +146,7 @@ export class Classifier implements ModelHandle {
     const K = this.labels.length;
     const out: Prediction[] = new Array<Prediction>(texts.length);
     for (let i = 0; i < texts.length; i++) {
-      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts);
+      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts, this.metadata.abstain);
       if (chunks[i]! > 1) p.chunks = chunks[i]!;
       out[i] = p;
     }
@@ -229,12 +229,13 @@ function textOf(doc: DocInput): string {
   throw new TypeError('document must be a string or an object with a string "text" field');
 }
 
-function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Resolved): Prediction {
+function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Resolved, abstain: string | undefined): Prediction {
   const K = labels.length;
   const top = topIndices(p, Math.min(o.topK, K));
   const topics: TopicScore[] = top.map((j) => ({ label: labels[j]!, score: p[j]! }));
   const best = topics[0]!;
-  const pred: Prediction = { label: best.score >= o.threshold ? best.label : null, score: best.score, topics, lang };
+  const why = best.label === abstain ? abstain : best.score < o.threshold ? 'below_threshold' : undefined;
+  const pred: Prediction = { label: why === undefined ? best.label : null, ...(why !== undefined && { abstain: why }), score: best.score, topics, lang };
   if (o.allScores) {
     const scores: Record<string, number> = {};
     for (let j = 0; j < K; j++) scores[labels[j]!] = p[j]!;

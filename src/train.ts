@@ -6,6 +6,7 @@ import { makePlugins } from './features/plugins.js';
 import { formatErrors, readLabelled } from './io/labelled.js';
 import { writeFileAtomic } from './io/atomic-writer.js';
 import { loadLabelSet } from './labels/label-set.js';
+import { taxonomyLabels, taxonomyNames } from './labels/taxonomy.js';
 import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
 import { tf, useBackend } from './model/backend.js';
 import { encodeExamples, type EncodedDataset } from './model/dataset.js';
@@ -78,11 +79,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let setFiles: string[] = [];
   let labelOrder: string[] | undefined;
   let labelNames: ModelMetadata['labelNames'];
+  let abstain: string | undefined;
   if (options.labels) {
     const set = await loadLabelSet(options.labels);
     setFiles = set.files;
-    labelOrder = set.taxonomy.topics.map((t) => t.id);
-    labelNames = Object.fromEntries(set.taxonomy.topics.map((t) => [t.id, { en: t.names.en, zh: t.names.zh }]));
+    labelOrder = taxonomyLabels(set.taxonomy);
+    labelNames = taxonomyNames(set.taxonomy);
+    abstain = set.taxonomy.abstain?.id;
   }
 
   const skip = options.skipBadLines ?? false;
@@ -154,6 +157,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     name: options.name ?? basename(options.out),
     labels,
     ...(labelNames && { labelNames }),
+    ...(abstain !== undefined && { abstain }),
     featurizer: featurizerConfig,
     dim,
     training: {

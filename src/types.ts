@@ -9,8 +9,10 @@ export interface TopicScore {
 
 /** What the classifier says about one document. */
 export interface Prediction {
-  /** Top label, or null when its probability is below the threshold. */
+  /** Top label, or null when the model abstains (its top label is the abstain label) or the top probability is below the threshold. */
   label: string | null;
+  /** Why `label` is null: the model's abstain label (e.g. "none": no topic fits), or "below_threshold". */
+  abstain?: string;
   /** Probability of the top label (also when `label` is null). */
   score: number;
   /** Top-k labels, most probable first. */
@@ -38,7 +40,8 @@ export type ErrorCode =
   | 'not_string'
   | 'empty_text'
   | 'invalid_field'
-  | 'unknown_label';
+  | 'unknown_label'
+  | 'unknown_id';
 
 /**
  * One bad input line, as written to the errors file. `raw` holds the line itself when it is
@@ -66,4 +69,20 @@ export interface LabelledExample {
   /** Example weight, default 1. */
   weight: number;
   pos: SourcePosition;
+  /** Annotation provenance of hand-labelled rows (label files of a label set). */
+  annotation?: Annotation;
+}
+
+/** Who labelled a row and how: the optional fields of a label file row. */
+export interface Annotation {
+  /** A second topic covering a good part of the text (not trained on by single-label models). */
+  label2?: string;
+  /** Why a row carries the abstain label (one of the taxonomy's `abstain.reasons`). */
+  reason?: string;
+  annotator?: string;
+  /** ISO date, YYYY-MM-DD. */
+  date?: string;
+  note?: string;
+  /** `heldout` rows are never trained on (evaluation only). */
+  split?: 'train' | 'heldout';
 }

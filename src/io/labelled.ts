@@ -1,7 +1,7 @@
 import type { ErrorRecord, LabelledExample } from '../types.js';
 import { resolveInputs } from './inputs.js';
 import { readLineBatches } from './line-reader.js';
-import { parseLabelledLine } from './records.js';
+import { parseDocLine, parseLabelledLine, type PoolTexts } from './records.js';
 
 export interface ReadLabelledResult {
   examples: LabelledExample[];
@@ -16,12 +16,12 @@ export interface ReadLabelledResult {
  */
 export async function readLabelled(
   files: string[],
-  opts: { field?: string; maxLineBytes?: number } = {},
+  opts: { field?: string; maxLineBytes?: number; pool?: PoolTexts; textOptional?: boolean } = {},
 ): Promise<ReadLabelledResult> {
   const paths = await resolveInputs(files);
   const examples: LabelledExample[] = [];
   const errors: ErrorRecord[] = [];
-  const parseOpts = opts.field === undefined ? {} : { field: opts.field };
+  const parseOpts = { ...(opts.field !== undefined && { field: opts.field }), ...(opts.pool !== undefined && { pool: opts.pool }), ...(opts.textOptional && { textOptional: true }) };
   const readOpts = opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes };
   let lines = 0;
   for (const path of paths) {
@@ -43,4 +43,28 @@ export function formatErrors(errors: ErrorRecord[], max = 10): string {
   const rest = errors.length - shown.length;
   if (rest > 0) shown.push(`... and ${rest} more`);
   return shown.join('\n');
+}
+
+/**
+ * Read a document pool (JSONL with `id` and text, e.g. the unlabelled pages to label) into id -> text.
+ * A bad line, a missing or duplicate id is an error naming file and line: label rows must resolve to
+ * exactly one document.
+ */
+export async function readPool(files: string[], opts: { field?: string } = {}): Promise<Map<string, { text: string; lang?: string }>> {
+  const field = opts.field ?? 'text';
+  const pool = new Map<string, { text: string; lang?: string }>();
+  for (const path of await resolveInputs(files)) {
+    for await (const batch of readLineBatches(path)) {
+      for (const raw of batch) {
+        const r = parseDocLine(raw, field);
+        if (!r.ok) throw new Error(`pool: ${r.error.message}`);
+        const id = r.obj.id;
+        if (typeof id !== 'string' || id.length === 0) throw new Error(`pool: ${path}:${raw.line}: field "id" must be a non-empty string`);
+        if (pool.has(id)) throw new Error(`pool: ${path}:${raw.line}: field "id": "${id}" appears twice`);
+        const lang = typeof r.obj.lang === 'string' && r.obj.lang !== '' ? r.obj.lang : undefined;
+        pool.set(id, lang === undefined ? { text: r.text } : { text: r.text, lang });
+      }
+    }
+  }
+  return pool;
 }

@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorRecord, LabelledExample } from '../types.js';
+import type { Annotation, ErrorCode, ErrorRecord, LabelledExample } from '../types.js';
 import { displayPath } from './inputs.js';
 import type { RawLine } from './line-reader.js';
 
@@ -85,6 +85,9 @@ export function parseDocLine(raw: RawLine, field: string): ParsedDoc {
   return { ok: true, obj: o.obj, text: t.text };
 }
 
+/** Texts of a document pool by id, for label rows that reference pool documents instead of holding text. */
+export type PoolTexts = ReadonlyMap<string, { text: string; lang?: string }>;
+
 export type ParsedLabelled = { ok: true; example: LabelledExample } | { ok: false; error: ErrorRecord };
 
 /** null counts as absent for optional fields (exporters often write null for missing values). */
@@ -111,12 +114,26 @@ function describe(v: unknown): string {
  * `id` (string or number, kept as a string) and `weight` (finite number > 0, default 1).
  * `null` counts as absent for every optional field.
  */
-export function parseLabelledLine(raw: RawLine, opts: { field?: string } = {}): ParsedLabelled {
+/** `textOptional`: rows keyed by `id` may have no text (agreement between label files needs labels only). */
+export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: PoolTexts; textOptional?: boolean } = {}): ParsedLabelled {
   const field = opts.field ?? 'text';
   const o = parseObject(raw);
   if (!o.ok) return o;
   const obj = o.obj;
-  const t = requiredText(raw, obj, field);
+  let t: TextResult;
+  if (opts.pool !== undefined && !Object.hasOwn(obj, field)) {
+    // a pool reference: the label row names a pool document by id, and the pool holds its text
+    const id = optional(obj, 'id');
+    if (typeof id !== 'string' || id.length === 0) return { ok: false, error: errorRecord(raw, 'missing_field', `field "${field}" is missing (and there is no "id" to look it up in the pool)`, field) };
+    const doc = opts.pool.get(id);
+    if (doc === undefined) return { ok: false, error: errorRecord(raw, 'unknown_id', `field "id": "${id}" is not in the pool`, 'id') };
+    t = { ok: true, text: doc.text };
+    if (doc.lang !== undefined && optional(obj, 'lang') === undefined) obj.lang = doc.lang;
+  } else if (opts.textOptional && !Object.hasOwn(obj, field) && typeof obj.id === 'string' && obj.id !== '') {
+    t = { ok: true, text: '' };
+  } else {
+    t = requiredText(raw, obj, field);
+  }
   if (!t.ok) return t;
 
   const labels: string[] = [];
@@ -174,5 +191,28 @@ export function parseLabelledLine(raw: RawLine, opts: { field?: string } = {}): 
     }
     example.weight = weight;
   }
+  const annotation: Annotation = {};
+  for (const key of ['label2', 'reason', 'annotator', 'note'] as const) {
+    const v = optional(obj, key);
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || isBlank(v)) return invalid(raw, key, 'a non-empty string', v);
+    annotation[key] = v;
+  }
+  const date = optional(obj, 'date');
+  if (date !== undefined) {
+    if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
+      return invalid(raw, 'date', 'a date YYYY-MM-DD', date);
+    }
+    annotation.date = date;
+  }
+  if (annotation.label2 !== undefined && labels.includes(annotation.label2)) {
+    return { ok: false, error: errorRecord(raw, 'invalid_field', `field "label2" repeats the label "${annotation.label2}"`, 'label2') };
+  }
+  const split = optional(obj, 'split');
+  if (split !== undefined) {
+    if (split !== 'train' && split !== 'heldout') return invalid(raw, 'split', '"train" or "heldout"', split);
+    annotation.split = split;
+  }
+  if (Object.keys(annotation).length > 0) example.annotation = annotation;
   return { ok: true, example };
 }

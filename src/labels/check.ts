@@ -1,7 +1,8 @@
 import type { ErrorRecord, LabelledExample, SourcePosition } from '../types.js';
 import { readLabelled } from '../io/labelled.js';
+import type { PoolTexts } from '../io/records.js';
 import { LabelSetError, loadLabelSet } from './label-set.js';
-import { TaxonomyError, type Taxonomy } from './taxonomy.js';
+import { TaxonomyError, taxonomyLabels, type Taxonomy } from './taxonomy.js';
 
 export interface LabelCheckReport {
   ok: boolean;
@@ -15,10 +16,14 @@ export interface LabelCheckReport {
 }
 
 export interface LabelCheckOptions {
+  /** Pool documents for label rows that reference them by id (see readPool). */
+  pool?: PoolTexts;
   /** Warn when the largest topic has more than this many times the examples of the smallest (default 10). */
   imbalanceRatio?: number;
   /** Warn when a topic has fewer examples than this (default 20). */
   minPerTopic?: number;
+  /** Files whose rows are web labels: each needs annotator and date, and an id labelled once. */
+  poolFiles?: readonly string[];
 }
 
 const HAN = /\p{Script=Han}/u;
@@ -63,8 +68,11 @@ export function checkExamples(
   const lineErrors: { pos: SourcePosition; message: string }[] = readErrors.map((e) => ({ pos: e, message: e.message }));
   const errors: string[] = [];
   const warnings: string[] = [];
-  const topicIds = taxonomy.topics.map((t) => t.id);
+  const topicIds = taxonomyLabels(taxonomy);
+  const abstain = taxonomy.abstain;
   const known = new Set(topicIds);
+  const poolFileSet = new Set(opts.poolFiles ?? []);
+  const seenIds = new Map<string, SourcePosition>();
   const counts = new Map<string, Map<string, number>>(topicIds.map((id) => [id, new Map()]));
   const langs = new Set<string>();
   const seen = new Map<string, LabelledExample>();
@@ -77,6 +85,16 @@ export function checkExamples(
     }
     for (const label of ex.labels) {
       if (!known.has(label)) lineErrors.push({ pos: ex.pos, message: `${where}: unknown label "${label}" (not in taxonomy)` });
+    }
+    for (const m of annotationProblems(ex, taxonomy)) lineErrors.push({ pos: ex.pos, message: `${where}: ${m}` });
+    if (poolFileSet.has(ex.pos.file)) {
+      if (!ex.annotation?.annotator) lineErrors.push({ pos: ex.pos, message: `${where}: field "annotator" is missing (every web label records who made it)` });
+      if (!ex.annotation?.date) lineErrors.push({ pos: ex.pos, message: `${where}: field "date" is missing (every web label records when it was made)` });
+      if (ex.id !== undefined) {
+        const prev = seenIds.get(ex.id);
+        if (prev) lineErrors.push({ pos: ex.pos, message: `${where}: field "id": "${ex.id}" is labelled twice (also ${at(prev)})` });
+        else seenIds.set(ex.id, ex.pos);
+      }
     }
 
     const key = normaliseText(ex.text);
@@ -110,6 +128,7 @@ export function checkExamples(
   const totals = new Map(topicIds.map((id) => [id, [...counts.get(id)!.values()].reduce((a, b) => a + b, 0)]));
   for (const id of topicIds) {
     const n = totals.get(id)!;
+    if (id === abstain?.id) continue;
     if (n === 0) {
       errors.push(`topic "${id}" has no examples`);
       continue;
@@ -120,7 +139,7 @@ export function checkExamples(
     }
   }
 
-  const present = topicIds.filter((id) => totals.get(id)! > 0);
+  const present = topicIds.filter((id) => id !== abstain?.id && totals.get(id)! > 0);
   if (present.length > 1) {
     const largest = present.reduce((a, b) => (totals.get(b)! > totals.get(a)! ? b : a));
     const smallest = present.reduce((a, b) => (totals.get(b)! < totals.get(a)! ? b : a));
@@ -157,7 +176,40 @@ export async function checkLabelSet(dir: string, opts: LabelCheckOptions = {}): 
     throw err;
   }
   const { examples, errors } = await readLabelled(set.files);
-  return checkExamples(set.taxonomy, examples, errors, set.files, opts);
+  const files = [...set.files];
+  const notes: string[] = [];
+  if (set.poolFiles.length > 0) {
+    if (opts.pool) {
+      const r = await readLabelled(set.poolFiles, { pool: opts.pool });
+      examples.push(...r.examples);
+      errors.push(...r.errors);
+      files.push(...set.poolFiles);
+    } else {
+      notes.push(`${set.poolFiles.length} pool label file(s) (${set.poolFiles.join(', ')}) not checked: give the pool with --pool`);
+    }
+  }
+  const report = checkExamples(set.taxonomy, examples, errors, files, { ...opts, poolFiles: set.poolFiles });
+  report.warnings.push(...notes);
+  return report;
+}
+
+/** Problems with label2 / reason against the taxonomy. */
+function annotationProblems(ex: LabelledExample, taxonomy: Taxonomy): string[] {
+  const out: string[] = [];
+  const abstain = taxonomy.abstain;
+  const a = ex.annotation;
+  const isAbstain = abstain !== undefined && ex.labels.includes(abstain.id);
+  if (a?.label2 !== undefined) {
+    if (!taxonomy.topics.some((t) => t.id === a.label2)) out.push(`field "label2": "${a.label2}" is not a topic of the taxonomy`);
+    if (isAbstain) out.push(`field "label2": a row labelled "${abstain.id}" has no second topic`);
+  }
+  if (isAbstain) {
+    if (a?.reason === undefined) out.push(`field "reason" is missing: "${abstain.id}" needs one of ${abstain.reasons.join(', ')}`);
+    else if (!abstain.reasons.includes(a.reason)) out.push(`field "reason": "${a.reason}" is not one of ${abstain.reasons.join(', ')}`);
+  } else if (a?.reason !== undefined) {
+    out.push(`field "reason" is only for rows labelled "${abstain?.id ?? 'none'}"`);
+  }
+  return out;
 }
 
 function failed(errors: string[]): LabelCheckReport {

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import fg from 'fast-glob';
 import { loadTaxonomy, type Taxonomy } from './taxonomy.js';
 
 export interface LabelSet {
@@ -7,6 +8,8 @@ export interface LabelSet {
   taxonomy: Taxonomy;
   /** Labelled data files (paths joined onto `dir`), in a stable order. */
   files: string[];
+  /** Label files whose rows reference pool documents by id (taxonomy `pool_labels`), sorted. */
+  poolFiles: string[];
 }
 
 /** The label set directory or its data files cannot be used. */
@@ -63,5 +66,6 @@ export async function loadLabelSet(dir: string): Promise<LabelSet> {
       throw new LabelSetError(`${dir}: no labelled data files (*.jsonl, *.jsonl.gz) and no data: list in ${TAXONOMY_FILE}`);
     }
   }
-  return { dir, taxonomy, files };
+  const poolFiles = taxonomy.pool_labels ? (await fg(taxonomy.pool_labels, { cwd: dir, onlyFiles: true })).sort().map((f) => join(dir, f)) : [];
+  return { dir, taxonomy, files, poolFiles };
 }

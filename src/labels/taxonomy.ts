@@ -14,13 +14,32 @@ export interface Topic {
   excludes: string[];
 }
 
+/**
+ * The explicit "no topic fits" outcome (boilerplate, spam, adult pages, ...). Labelled like a topic
+ * (`label: "none"` plus a `reason`), learnt by the model as one more output, and written by classify as
+ * `topic: null` with `abstain: "none"`.
+ */
+export interface Abstain {
+  id: string;
+  names: { en: string; zh: string };
+  description: string;
+  /** Allowed values of a label row's `reason` field. */
+  reasons: string[];
+}
+
 export interface Taxonomy {
   name: string;
   version?: number | string;
   description?: string;
   topics: Topic[];
+  abstain?: Abstain;
   /** Data files relative to the label set directory, when listed explicitly. */
   data?: string[];
+  /**
+   * Label files (globs relative to the label set directory) whose rows reference documents of a pool by
+   * `id` instead of holding their text; read when a pool is given (`--pool`).
+   */
+  pool_labels?: string[];
 }
 
 /** taxonomy.yaml is unreadable or invalid; `issues` holds one "file: path: message" per problem. */
@@ -43,6 +62,15 @@ const topicSchema = z
   })
   .strict();
 
+const abstainSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_-]+$/, 'must match [a-z0-9_-]+'),
+    names: z.object({ en: nonEmpty, zh: nonEmpty }).strict(),
+    description: nonEmpty,
+    reasons: z.array(z.string().regex(/^[a-z0-9_-]+$/, 'must match [a-z0-9_-]+')).min(1),
+  })
+  .strict();
+
 // Strict objects: a misspelt key (e.g. `exclude:`) is an error rather than silently ignored.
 const taxonomySchema = z
   .object({
@@ -50,7 +78,9 @@ const taxonomySchema = z
     version: z.union([z.number(), nonEmpty]).optional(),
     description: z.string().optional(),
     topics: z.array(topicSchema).min(1, 'must list at least one topic'),
+    abstain: abstainSchema.optional(),
     data: z.array(nonEmpty).min(1, 'must list at least one file when present').optional(),
+    pool_labels: z.array(nonEmpty).min(1, 'must list at least one glob when present').optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -67,7 +97,23 @@ const taxonomySchema = z
         seen.set(topic.id, i);
       }
     });
+    if (t.abstain && seen.has(t.abstain.id)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['abstain', 'id'], message: `abstain id "${t.abstain.id}" is also a topic id` });
+    }
   });
+
+/** The model's output labels for a taxonomy: its topics in order, then the abstain label when it has one. */
+export function taxonomyLabels(t: Taxonomy): string[] {
+  return [...t.topics.map((x) => x.id), ...(t.abstain ? [t.abstain.id] : [])];
+}
+
+/** en/zh display names per output label. */
+export function taxonomyNames(t: Taxonomy): Record<string, { en: string; zh: string }> {
+  const out: Record<string, { en: string; zh: string }> = {};
+  for (const x of t.topics) out[x.id] = { en: x.names.en, zh: x.names.zh };
+  if (t.abstain) out[t.abstain.id] = { en: t.abstain.names.en, zh: t.abstain.names.zh };
+  return out;
+}
 
 /** "topics[3].names.zh" from ["topics", 3, "names", "zh"]. */
 function formatPath(path: readonly (string | number)[]): string {
@@ -90,9 +136,11 @@ export function parseTaxonomy(text: string, file: string): Taxonomy {
       }),
     );
   }
-  const { version, description, data, ...rest } = result.data;
+  const { version, description, data, abstain, pool_labels, ...rest } = result.data;
   return {
     ...rest,
+    ...(pool_labels !== undefined && { pool_labels }),
+    ...(abstain !== undefined && { abstain }),
     ...(version !== undefined && { version }),
     ...(description !== undefined && { description }),
     ...(data !== undefined && { data }),

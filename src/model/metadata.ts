@@ -12,10 +12,14 @@ export interface ModelMetadata {
   labels: string[];
   /** Display names per label, when a taxonomy gave them. */
   labelNames?: Record<string, { en?: string; zh?: string }>;
+  /** The label that means "no topic fits" (the taxonomy's abstain id): classify writes it as topic null. */
+  abstain?: string;
   featurizer: FeaturizerConfig;
   dim: number;
   training: TrainingRecord;
   metrics?: Record<string, unknown>;
+  /** How the probabilities were calibrated and the model's known confusions (for corrected shares). */
+  calibration?: CalibrationRecord;
   versions: { topicmix: string; tfjs: string };
 }
 
@@ -35,4 +39,17 @@ export interface TrainingRecord {
   nTrain: number;
   nDev: number;
   history: { epoch: number; loss: number; devAccuracy?: number }[];
+}
+
+export interface CalibrationRecord {
+  method: 'temperature';
+  /** Already folded into the output layer: the stored weights give calibrated probabilities. */
+  temperature: number;
+  /** What the calibration was fitted on. */
+  source: string;
+  n: number;
+  ece_before: number;
+  ece_after: number;
+  /** Per language: counts[true][predicted] over `labels`, from predictions on labelled documents the model did not train on. */
+  confusion: Record<string, number[][]>;
 }

@@ -125,7 +125,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     ...(options.threshold !== undefined && { threshold: options.threshold }),
     ...(options.allScores !== undefined && { allScores: options.allScores }),
   };
-  const format = tagFormat(model.labels, model.predictOptions(predict));
+  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain);
   const workers = options.workers ?? 1;
   // in this thread a handle is not enough: load the weights
   const inline = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });

@@ -9,7 +9,7 @@ const setup = workerData as WorkerSetup;
 const port = parentPort!;
 try {
   const clf = await loadClassifier(setup.modelDir, { backend: setup.backend, batchSize: setup.batchSize });
-  const format = tagFormat(clf.labels, clf.predictOptions(setup.predict));
+  const format = tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain);
   port.on('message', async (m: { id: number; lines?: PackedLines; chunk?: RawChunk; options: LineOptions }) => {
     try {
       await prepareLineOptions(m.options);

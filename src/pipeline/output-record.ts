@@ -1,7 +1,7 @@
 import { topIndices } from '../classifier.js';
 import type { Script } from '../types.js';
 
-const OWN_FIELDS = ['topic', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
+const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
 
 /** Probabilities are written with 4 decimals: plenty for proportions, and a third of the bytes. */
 function r4(x: number): number {
@@ -15,10 +15,12 @@ export interface TagFormat {
   topK: number;
   threshold: number;
   allScores: boolean;
+  /** Index of the model's abstain label, -1 when it has none. */
+  abstain: number;
 }
 
-export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }): TagFormat {
-  return { quoted: labels.map((l) => JSON.stringify(l)), topK: Math.min(o.topK, labels.length), threshold: o.threshold, allScores: o.allScores };
+export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string): TagFormat {
+  return { quoted: labels.map((l) => JSON.stringify(l)), topK: Math.min(o.topK, labels.length), threshold: o.threshold, allScores: o.allScores, abstain: abstain === undefined ? -1 : labels.indexOf(abstain) };
 }
 
 const top: number[] = [];
@@ -27,7 +29,9 @@ const top: number[] = [];
 function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean): string {
   topIndices(p, f.topK, top);
   const best = p[top[0]!]!;
-  let s = `"topic":${best >= f.threshold ? f.quoted[top[0]!] : 'null'},"topic_score":${r4(best)},"topics":[`;
+  const abstained = top[0] === f.abstain;
+  const topic = abstained ? `null,"abstain":${f.quoted[top[0]!]}` : best >= f.threshold ? f.quoted[top[0]!] : 'null,"abstain":"below_threshold"';
+  let s = `"topic":${topic},"topic_score":${r4(best)},"topics":[`;
   for (let i = 0; i < top.length; i++) s += `${i ? ',' : ''}{"label":${f.quoted[top[i]!]},"score":${r4(p[top[i]!]!)}}`;
   s += ']';
   if (addLang) s += `,"lang":"${lang}"`;

@@ -4,7 +4,7 @@ import type { Report } from '../report/report-types.js';
 import { compareLangs } from '../report/summary.js';
 import { allocate, AllocationError } from './allocate.js';
 import { formatAmount, parseAmount } from './amount.js';
-import { cellKey, corpusCells, type CorpusCell } from './corpus-cells.js';
+import { cellKey, correctedCells, type CorpusCell } from './corpus-cells.js';
 import { FeedbackError, feedbackUpdate } from './feedback.js';
 import {
   checkLang,
@@ -230,7 +230,7 @@ function shareRows(
 export async function rebalance(report: Report, spec: TargetSpec, opts: RebalanceOptions): Promise<WeightsFile> {
   checkModel(report, spec, opts);
   const unit = spec.unit;
-  const cells = corpusCells(report, unit);
+  const { cells, corrected } = correctedCells(report, unit);
   const available = cells.reduce((s, c) => s + c.amount, 0);
   if (!(available > 0)) {
     throw new SpecError(
@@ -255,6 +255,11 @@ export async function rebalance(report: Report, spec: TargetSpec, opts: Rebalanc
   if (floor > maxRepeat) throw new SpecError(`${opts.targetFile}: floor: ${floor} is above max_repeat ${maxRepeat}`);
 
   const notes: string[] = [];
+  if (corrected.length > 0) {
+    notes.push(
+      `available amounts for ${corrected.join(', ')} use the report's corrected topic shares (${report.summary.corrected!.method}; calibration: ${report.summary.corrected!.source}), not the raw tag counts`,
+    );
+  }
   let groups: TargetGroup[];
   let feedback: FeedbackDetail | undefined;
   let temperature: WeightsFile['temperature'];

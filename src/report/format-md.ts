@@ -45,6 +45,15 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
 
   const langs = langsOf(report);
   const share = new Map(s.by_topic_lang.map((r) => [`${r.topic}\u0000${r.lang}`, r.tokens_share]));
+  if (s.corrected) {
+    const c = s.corrected;
+    out.push('## Corrected topic shares (documents)', '');
+    out.push(`Raw = share of documents tagged with the topic; corrected = ${c.method}, with a 95% bootstrap interval (${c.replicates} replicates). Calibration: ${c.source}.`, '');
+    for (const l of c.by_lang) {
+      out.push(`### ${l.lang} (${fmtInt(l.docs)} docs)`, '');
+      out.push(table(['topic', 'raw %', 'corrected %', '95% interval'], l.rows.map((r) => [r.topic, fmtPct(r.raw_share), fmtPct(r.share), `${fmtPct(r.lo)} – ${fmtPct(r.hi)}`])), '');
+    }
+  }
   out.push('## Topic x language (share of all tokens)', '');
   out.push(
     table(

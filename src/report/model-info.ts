@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelIdentity } from './report-types.js';
+import type { ModelIdentity, ReportCalibration } from './report-types.js';
 
 export class ModelInfoError extends Error {
   override name = 'ModelInfoError';
@@ -53,6 +53,7 @@ export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
   if (dataHash !== undefined && dataHash !== null && typeof dataHash !== 'string') {
     throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.data_hash (or training.dataHash) must be a string`);
   }
+  const calibration = readCalibration((m as { calibration?: unknown }).calibration, labels, path);
   const n = typeof name === 'string' ? name : null;
   const h = typeof dataHash === 'string' ? dataHash : null;
   return {
@@ -61,5 +62,22 @@ export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
     id: modelId(n ?? path, h),
     labels: [...new Set(labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     labels_source: 'model',
+    ...(calibration && { calibration }),
   };
+}
+
+/** The confusion counts a model stores under `calibration.confusion` (see eval/calibration.ts), checked. */
+function readCalibration(raw: unknown, labels: string[], path: string): ReportCalibration | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const c = raw as { confusion?: unknown; source?: unknown };
+  if (c.confusion === undefined) return undefined;
+  const K = labels.length;
+  const ok =
+    c.confusion !== null &&
+    typeof c.confusion === 'object' &&
+    Object.values(c.confusion).every(
+      (m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => Number.isInteger(x) && x >= 0)),
+    );
+  if (!ok) throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.calibration.confusion must map languages to ${K}x${K} matrices of counts`);
+  return { source: `model: ${typeof c.source === 'string' ? c.source : 'held-out predictions'}`, labels: [...labels], confusion: c.confusion as Record<string, number[][]> };
 }

@@ -21,6 +21,9 @@ const reportSchema = z.object({
     id: z.string().nullable(),
     labels: z.array(label),
     labels_source: z.enum(['model', 'data']),
+    calibration: z
+      .object({ source: z.string(), labels: z.array(label).min(1), confusion: z.record(z.array(z.array(count))) })
+      .optional(),
   }),
   settings: z.object({
     tokenizer: z.string(),

@@ -24,6 +24,31 @@ export interface ModelIdentity {
   /** Label set, sorted. */
   labels: string[];
   labels_source: 'model' | 'data';
+  /** The model's known error, for corrected shares: from the model's held-out data or a user's labelled file. */
+  calibration?: ReportCalibration;
+}
+
+/** Confusion counts of a model on labelled documents, per language: confusion[lang][true][tagged], in `labels` order. */
+export interface ReportCalibration {
+  /** Where the counts come from, e.g. "model: out-of-fold predictions on 6,800 labelled web pages". */
+  source: string;
+  labels: string[];
+  confusion: Record<string, number[][]>;
+}
+
+/** Topic shares of one language corrected for the model's known confusions (adjusted classify-and-count). */
+export interface CorrectedLang {
+  lang: string;
+  docs: number;
+  rows: { topic: string; raw_share: number; share: number; lo: number; hi: number }[];
+}
+
+export interface CorrectedSummary {
+  method: string;
+  source: string;
+  /** Bootstrap replicates behind lo / hi (95% percentile interval). */
+  replicates: number;
+  by_lang: CorrectedLang[];
 }
 
 export interface ReportSettings {
@@ -147,6 +172,8 @@ export interface ReportSummary {
   /** Only with --group-by. */
   by_group_topic_lang: SummaryRow[];
   top_terms: Array<{ topic: string; script: TermScript; approximate: boolean; terms: TopTerm[] }>;
+  /** Document shares per language corrected for the model's confusions; only when the model carries calibration data. */
+  corrected?: CorrectedSummary;
 }
 
 export interface Report {

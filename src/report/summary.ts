@@ -1,4 +1,7 @@
+import { correctedShares } from '../eval/quantify.js';
 import {
+  type CorrectedSummary,
+  type ReportCalibration,
   AMOUNT_SCALE,
   DOC_SCALE,
   HIST_BINS,
@@ -211,5 +214,37 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
     by_topic_lang: rows(cells, soft, t, (c) => ({ topic: c.topic ?? null, lang: c.lang ?? '' })),
     by_group_topic_lang: isGrouped ? rows(cells, soft, t, (c) => ({ group: c.group ?? null, topic: c.topic ?? null, lang: c.lang ?? '' })) : [],
     top_terms: topTerms(terms, report.settings.top_terms),
+    ...(report.model.calibration && { corrected: correctedSummary(cells, report.model.calibration) }),
+  };
+}
+
+const REPLICATES = 200;
+
+/** Adjusted classify-and-count per language that has confusion counts, from the hard document counts. */
+export function correctedSummary(cells: readonly HardCell[], cal: ReportCalibration): CorrectedSummary {
+  const index = new Map(cal.labels.map((l, i) => [l, i]));
+  const byLang = new Map<string, number[]>();
+  for (const c of cells) {
+    const i = index.get(c.topic);
+    if (i === undefined || cal.confusion[c.lang] === undefined) continue;
+    let v = byLang.get(c.lang);
+    if (!v) byLang.set(c.lang, (v = new Array<number>(cal.labels.length).fill(0)));
+    v[i]! += c.docs;
+  }
+  const langs = [...byLang.keys()].sort(compareLangs);
+  return {
+    method: 'adjusted classify-and-count (tag shares q = M p solved for p on the simplex, M = P(tag | true topic) from the calibration counts)',
+    source: cal.source,
+    replicates: REPLICATES,
+    by_lang: langs.map((lang) => {
+      const counts = byLang.get(lang)!;
+      const docs = counts.reduce((a, b) => a + b, 0);
+      const r = correctedShares(counts, cal.confusion[lang]!, { replicates: REPLICATES, seed: 1 });
+      return {
+        lang,
+        docs,
+        rows: cal.labels.map((topic, i) => ({ topic, raw_share: ratio(counts[i]!, docs), share: r.shares[i]!, lo: r.lo[i]!, hi: r.hi[i]! })),
+      };
+    }),
   };
 }

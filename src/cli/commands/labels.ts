@@ -1,4 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { join } from 'node:path';
+import fg from 'fast-glob';
+import { loadClassifier } from '../../classifier.js';
+import { writeFileAtomic } from '../../io/atomic-writer.js';
+import { formatErrors, readLabelled, readPool } from '../../io/labelled.js';
+import { suggestLabels } from '../../labels/suggest.js';
+import { detectScript } from '../../text/script.js';
+import { agreeLabels, formatAgreement } from '../../labels/agree.js';
 import { checkLabelSet, formatCheckReport } from '../../labels/check.js';
 
 function positiveNumber(value: string): number {
@@ -15,21 +23,75 @@ function nonNegativeInteger(value: string): number {
 
 interface CheckOptions {
   json?: boolean;
+  pool?: string[];
   imbalanceRatio?: number;
   minPerTopic?: number;
 }
 
 export function registerLabelsCommand(program: Command): void {
-  const labels = program.command('labels').description('work with label set directories (taxonomy.yaml + labelled JSONL)');
+  const labels = program
+    .command('labels')
+    .alias('label')
+    .description('work with label sets (taxonomy.yaml + labelled JSONL): check, measure agreement, suggest what to label next');
+  labels
+    .command('suggest')
+    .description('the next documents worth labelling: equal quotas per language (and per predicted topic with a model), most uncertain first, skipping labelled ones')
+    .requiredOption('--pool <files...>', 'unlabelled documents (JSONL with id, text, lang)')
+    .option('--model <dir>', 'model whose uncertainty ranks the pool (without one: a stratified random start)')
+    .option('--labels <dir>', 'label set whose labelled ids (every *.jsonl below it) are skipped')
+    .requiredOption('-n, --n <count>', 'how many documents', nonNegativeInteger)
+    .option('--seed <n>', 'seed of the random choices', nonNegativeInteger, 1)
+    .option('--explore <share>', 'share of each quota drawn at random rather than by uncertainty', Number, 0.2)
+    .requiredOption('-o, --output <file>', 'batch to label (JSONL: id, lang, text, suggest)')
+    .action(async (opts: { pool: string[]; model?: string; labels?: string; n: number; seed: number; explore: number; output: string }) => {
+      const pool = [...(await readPool(opts.pool)).entries()].map(([id, d]) => ({ id, text: d.text, lang: d.lang ?? detectScript(d.text) }));
+      const labelled = new Set<string>();
+      if (opts.labels) {
+        const files = (await fg('**/*.{jsonl,jsonl.gz}', { cwd: opts.labels, onlyFiles: true })).sort().map((f) => join(opts.labels!, f));
+        const r = await readLabelled(files, { textOptional: true });
+        for (const ex of r.examples) if (ex.id !== undefined) labelled.add(ex.id);
+      }
+      let predictions;
+      if (opts.model) {
+        const clf = await loadClassifier(opts.model);
+        const preds = await clf.classifyBatch(pool.map((d) => d.text), { allScores: true, topK: 1 });
+        predictions = { labels: clf.labels, docs: preds.map((p) => ({ probs: clf.labels.map((l) => p.scores![l]!) })) };
+        clf.dispose();
+      }
+      const picked = suggestLabels(pool, { n: opts.n, seed: opts.seed, labelled, explore: opts.explore, ...(predictions && { predictions }) });
+      const byId = new Map(pool.map((d) => [d.id, d]));
+      const lines = picked.map((s) => JSON.stringify({ id: s.id, lang: s.lang, text: byId.get(s.id)!.text, suggest: { reason: s.reason, ...(s.predicted && { predicted: s.predicted }) } }));
+      await writeFileAtomic(opts.output, lines.length ? lines.join('\n') + '\n' : '');
+      process.stderr.write(`suggested ${picked.length} of ${pool.length - labelled.size} unlabelled documents -> ${opts.output}\n`);
+    });
+  labels
+    .command('agree')
+    .description('agreement between two annotations of the same documents (matched by id): kappa, confusion pairs, per label')
+    .argument('<a>', 'first label file (JSONL: id, label, optional label2)')
+    .argument('<b>', 'second label file')
+    .option('--pool <files...>', 'document pool, when the label rows hold ids but no text')
+    .option('--json', 'print the report as JSON')
+    .action(async (a: string, b: string, opts: { json?: boolean; pool?: string[] }) => {
+      const pool = opts.pool ? await readPool(opts.pool) : undefined;
+      const read = async (f: string) => {
+        const r = await readLabelled([f], pool ? { pool } : { textOptional: true });
+        if (r.errors.length) throw new Error(`labels agree: ${r.errors.length} bad line(s):\n${formatErrors(r.errors)}`);
+        return r.examples;
+      };
+      const report = agreeLabels(await read(a), await read(b));
+      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatAgreement(report, { a, b }));
+    });
   labels
     .command('check')
     .description('validate a label set: parse errors, unknown labels, duplicates, empty or thin topics, imbalance')
     .argument('<dir>', 'label set directory')
     .option('--json', 'print the report as JSON')
+    .option('--pool <files...>', 'document pool (JSONL with id + text) that the label set\'s pool_labels files reference')
     .option('--imbalance-ratio <n>', 'warn when largest/smallest topic count exceeds this', positiveNumber, 10)
     .option('--min-per-topic <n>', 'warn when a topic has fewer examples than this', nonNegativeInteger, 20)
     .action(async (dir: string, opts: CheckOptions) => {
-      const report = await checkLabelSet(dir, { imbalanceRatio: opts.imbalanceRatio, minPerTopic: opts.minPerTopic });
+      const pool = opts.pool ? await readPool(opts.pool) : undefined;
+      const report = await checkLabelSet(dir, { imbalanceRatio: opts.imbalanceRatio, minPerTopic: opts.minPerTopic, ...(pool && { pool }) });
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report));
       // exitCode rather than exit() so stdout is flushed when piped.
       if (!report.ok) process.exitCode = 1;

@@ -1,0 +1,67 @@
+// Collects the annotators' batch outputs into the label set: labels/default/web/{en,zh}.jsonl (one row per
+// pool id: the primary annotation, or the adjudicated label where the two annotators disagreed, plus the
+// held-out split) and labels/default/web/second/{en,zh}.jsonl (the independent second annotations).
+// The held-out split is stratified: within each (language, label) group, rows ordered by sha256("heldout:" + id),
+// the first 15% (at least one in groups of 4 or more) are held out. Texts are never written: rows hold pool ids.
+// usage: node scripts/labelling/collect.mjs WORK_DIR [--date 2026-12-02] [--adjudication FILE]
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const work = args[0];
+const opt = (n, d) => { const i = args.indexOf(`--${n}`); return i < 0 ? d : args[i + 1]; };
+const date = opt('date', '2026-12-02');
+const adjFile = opt('adjudication', join(work, 'adjudication.jsonl'));
+const sha = (s) => createHash('sha256').update(s).digest('hex');
+const jsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+const primary = new Map(); // id -> row
+const second = new Map();
+for (const f of readdirSync(join(work, 'out')).filter((f) => f.endsWith('.jsonl')).sort()) {
+  const batch = f.replace('.jsonl', '');
+  const keys = new Map(jsonl(join(work, 'batches', `${batch}.keys.jsonl`)).map((k) => [k.key, k]));
+  for (const r of jsonl(join(work, 'out', f))) {
+    const k = keys.get(r.key);
+    const row = { id: k.id, label: r.label, ...(r.label2 && { label2: r.label2 }), ...(r.reason && { reason: r.reason }), ...(r.note && { note: r.note }), annotator: `helper-${batch} (Claude subagent session, GUIDELINE.md)`, date };
+    (k.role === 'primary' ? primary : second).set(k.id, row);
+  }
+}
+const adjudicated = existsSync(adjFile) ? new Map(jsonl(adjFile).map((a) => [a.id, a])) : new Map();
+let changed = 0;
+for (const [id, a] of adjudicated) {
+  const p = primary.get(id);
+  if (!p || !second.has(id)) continue;
+  if (a.label !== p.label) changed++;
+  const { note, ...rest } = p;
+  void note;
+  primary.set(id, { ...rest, label: a.label, ...(a.label2 ? { label2: a.label2 } : {}), ...(a.reason ? { reason: a.reason } : {}), note: `adjudicated (${a.annotator}): ${a.rule}`, annotator: `${p.annotator}; adjudicated by ${a.annotator}` });
+  const row = primary.get(id);
+  if (!a.label2) delete row.label2;
+  if (row.label !== 'none') delete row.reason;
+  if (row.label2 === row.label) delete row.label2;
+}
+// stratified held-out split on the final labels
+const groups = new Map();
+for (const r of primary.values()) {
+  const g = `${r.id.slice(0, 2)}/${r.label}`;
+  if (!groups.has(g)) groups.set(g, []);
+  groups.get(g).push(r);
+}
+for (const rows of groups.values()) {
+  rows.sort((a, b) => (sha(`heldout:${a.id}`) < sha(`heldout:${b.id}`) ? -1 : 1));
+  const k = rows.length >= 4 ? Math.max(1, Math.round(0.15 * rows.length)) : 0;
+  rows.forEach((r, i) => { r.split = i < k ? 'heldout' : 'train'; });
+}
+mkdirSync(join(root, 'labels/default/web/second'), { recursive: true });
+for (const lang of ['en', 'zh']) {
+  const rows = [...primary.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  writeFileSync(join(root, `labels/default/web/${lang}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const sec = [...second.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  writeFileSync(join(root, `labels/default/web/second/${lang}.jsonl`), sec.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const held = rows.filter((r) => r.split === 'heldout').length;
+  console.log(`${lang}: ${rows.length} labels (${held} held out), ${sec.length} second annotations`);
+}
+console.log(`adjudicated: ${adjudicated.size} rows, ${changed} changed the primary label`);
