@@ -22,7 +22,7 @@ const { loadClassifier } = await lib('classifier.js');
 const { readLabelled, readPool } = await lib('io/labelled.js');
 const { loadLabelSet } = await lib('labels/label-set.js');
 const { fitTemperature, applyTemperature, expectedCalibrationError } = await lib('eval/calibration.js');
-const { correctedShares, totalVariation } = await lib('eval/quantify.js');
+const { correctedShares, totalVariation, DEFAULT_SHRINKAGE } = await lib('eval/quantify.js');
 const { loadMapping, mappingFiles, applyMapping } = await lib('labels/mapping.js');
 const { loadTaxonomy } = await lib('labels/taxonomy.js');
 const { computeMetrics, metricsByGroup } = await lib('eval/metrics.js');
@@ -43,6 +43,11 @@ const { values: args } = parseArgs({
     'web-weight': { type: 'string', default: '3' },
     folds: { type: 'string', default: '5' },
     'no-learning-curve': { type: 'boolean', default: false },
+    // tuning: only the cross-validation on the web training split (never the held-out); prints out-of-fold accuracy
+    'cv-only': { type: 'boolean', default: false },
+    'oof-out': { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
   },
 });
 const webWeight = Number(args['web-weight']);
@@ -71,6 +76,9 @@ const webRead = await readLabelled(set.poolFiles, { pool });
 if (webRead.errors.length) throw new Error(`web labels: ${webRead.errors.length} bad rows, first: ${webRead.errors[0].message}`);
 const webAll = webRead.examples;
 const webTrain = webAll.filter((e) => e.annotation?.split !== 'heldout');
+// pages picked by `label suggest` (uncertain ones) are trained on, but calibration and the confusion counts come
+// from the random sample only: uncertainty-picked pages would make the model's error look larger than it is
+const isRandom = (e) => !e.pos.file.endsWith('-suggested.jsonl');
 const webHeld = webAll.filter((e) => e.annotation?.split === 'heldout');
 const labelsOrder = [...taxonomy.topics.map((t) => t.id), ...(taxonomy.abstain ? [taxonomy.abstain.id] : [])];
 const K = labelsOrder.length;
@@ -82,7 +90,7 @@ let tmpN = 0;
 async function trainOn(webRows, out, quantize = 'float32') {
   const file = join(tmpRoot, `web-${tmpN++}.jsonl`);
   await writeFileAtomic(file, webRows.map((e) => JSON.stringify({ text: e.text, label: e.labels[0], lang: e.lang, weight: webWeight })).join('\n') + '\n');
-  return trainModel({ labels: labelsDir, data: webRows.length ? [file] : [], map: mapFiles, dataRoot, out, name: 'topicmix-default', buckets: Number(args.buckets), dim: Number(args.dim), quantize, seed: Number(args.seed), onLog: () => {} });
+  return trainModel({ labels: labelsDir, data: webRows.length ? [file] : [], map: mapFiles, dataRoot, out, name: 'topicmix-default', buckets: Number(args.buckets), dim: Number(args.dim), quantize, seed: Number(args.seed), ...(args.epochs && { epochs: Number(args.epochs) }), ...(args.lr && { lr: Number(args.lr) }), onLog: () => {} });
 }
 async function predictProbs(dir, texts) {
   const c = await loadClassifier(dir);
@@ -107,24 +115,54 @@ for (let f = 0; f < folds; f++) {
   console.error(`fold ${f + 1}/${folds} done (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
 const oofGold = Int32Array.from(webTrain.map((e) => labelIdx.get(e.labels[0])));
-const temperature = fitTemperature(oof, oofGold, K);
+const calRows = webTrain.map((_, i) => i).filter((i) => isRandom(webTrain[i]));
+const pick = (arr, per) => { const out = new Float64Array(calRows.length * per); calRows.forEach((i, j) => out.set(arr.subarray(i * per, (i + 1) * per), j * per)); return out; };
+const calProbs = pick(oof, K);
+const calGold = Int32Array.from(calRows, (i) => oofGold[i]);
+{
+  const acc = {};
+  for (const lang of ['zh', 'en']) {
+    let n = 0, ok = 0;
+    webTrain.forEach((e, i) => {
+      if (e.lang !== lang || !isRandom(e)) return;
+      let a = 0;
+      for (let k = 1; k < K; k++) if (oof[i * K + k] > oof[i * K + a]) a = k;
+      n++;
+      if (a === oofGold[i]) ok++;
+    });
+    acc[lang] = ok / n;
+  }
+  console.error(`out-of-fold accuracy (random-sample pages): zh ${pct(acc.zh)}%, en ${pct(acc.en)}% (settings: web-weight ${webWeight}, buckets ${args.buckets}, dim ${args.dim}, epochs ${args.epochs ?? 'auto'}, lr ${args.lr ?? 'default'})`);
+  if (args['oof-out']) await writeFileAtomic(args['oof-out'], JSON.stringify({ labels: labelsOrder, rows: webTrain.map((e, i) => ({ id: e.id, lang: e.lang, gold: oofGold[i], fold: foldOf[i], probs: Array.from(oof.subarray(i * K, (i + 1) * K), (x) => Math.round(x * 1e6) / 1e6) })) }) + '\n');
+  if (args['cv-only']) {
+    rmSync(tmpRoot, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
+const temperature = fitTemperature(calProbs, calGold, K);
 const oofCal = applyTemperature(oof, K, temperature);
 const confusion = {};
+const softConfusion = {};
 webTrain.forEach((e, i) => {
+  if (!isRandom(e)) return;
   const lang = e.lang;
   confusion[lang] ??= Array.from({ length: K }, () => new Array(K).fill(0));
+  softConfusion[lang] ??= Array.from({ length: K }, () => new Array(K).fill(0));
   let a = 0;
   for (let k = 1; k < K; k++) if (oof[i * K + k] > oof[i * K + a]) a = k;
   confusion[lang][oofGold[i]][a]++;
+  for (let k = 0; k < K; k++) softConfusion[lang][oofGold[i]][k] += oofCal[i * K + k];
 });
+for (const m of Object.values(softConfusion)) for (const row of m) row.forEach((x, k) => { row[k] = Math.round(x * 1e4) / 1e4; });
 const calibration = {
   method: 'temperature',
   temperature: Math.round(temperature * 1e6) / 1e6,
-  source: `out-of-fold predictions (${folds} folds) on ${webTrain.length} labelled web pages (labels/default/web, split train)`,
-  n: webTrain.length,
-  ece_before: expectedCalibrationError(oof, oofGold, K),
-  ece_after: expectedCalibrationError(oofCal, oofGold, K),
+  source: `out-of-fold predictions (${folds} folds) on ${calRows.length} labelled web pages of the random sample (labels/default/web, split train)`,
+  n: calRows.length,
+  ece_before: expectedCalibrationError(calProbs, calGold, K),
+  ece_after: expectedCalibrationError(pick(oofCal, K), calGold, K),
   confusion,
+  soft_confusion: softConfusion,
 };
 console.error(`temperature ${temperature.toFixed(3)}: out-of-fold ECE ${calibration.ece_before.toFixed(3)} -> ${calibration.ece_after.toFixed(3)}`);
 
@@ -196,7 +234,7 @@ async function evaluateWeb(dir) {
     const gold = [], predicted = [], confidence = [];
     let top3 = 0;
     const goldIdx = [], cal = [], uncal = [];
-    const tags = new Array(K).fill(0), truth = new Array(K).fill(0);
+    const tags = new Array(K).fill(0), truth = new Array(K).fill(0), sums = new Array(K).fill(0);
     for (const i of idx) {
       const row = Array.from(probs.subarray(i * K, (i + 1) * K));
       const order = row.map((p, k) => k).sort((a, b) => row[b] - row[a] || a - b);
@@ -209,6 +247,7 @@ async function evaluateWeb(dir) {
       cal.push(...row);
       tags[order[0]]++;
       truth[g]++;
+      row.forEach((p, k) => { sums[k] += p; });
     }
     const m = computeMetrics(gold, predicted, confidence, labelsOrder);
     const calArr = Float64Array.from(cal);
@@ -216,12 +255,14 @@ async function evaluateWeb(dir) {
     const n = idx.length;
     const trueShares = truth.map((c) => c / n);
     const rawShares = tags.map((c) => c / n);
-    const corr = correctedShares(tags, confusion[lang], { replicates: 200, seed: 1 });
+    // the report's method on full scores: probabilistic ACC with shrinkage (summary.ts)
+    const corr = correctedShares(sums, softConfusion[lang], { replicates: 200, seed: 1, lambda: DEFAULT_SHRINKAGE });
+    const corrHard = correctedShares(tags, confusion[lang], { replicates: 200, seed: 1, lambda: DEFAULT_SHRINKAGE });
     const inInterval = corr.shares.filter((_, k) => trueShares[k] >= corr.lo[k] - 1e-12 && trueShares[k] <= corr.hi[k] + 1e-12).length;
     res[lang] = {
       n, metrics: m, top3: top3 / n,
       ece_before: expectedCalibrationError(uncalArr, goldIdx, K), ece_after: expectedCalibrationError(calArr, goldIdx, K),
-      tvd_raw: totalVariation(rawShares, trueShares), tvd_corrected: totalVariation(corr.shares, trueShares),
+      tvd_raw: totalVariation(rawShares, trueShares), tvd_corrected: totalVariation(corr.shares, trueShares), tvd_corrected_hard: totalVariation(corrHard.shares, trueShares),
       interval_coverage: inInterval / K,
       shares: labelsOrder.map((l, k) => ({ topic: l, true: trueShares[k], raw: rawShares[k], corrected: corr.shares[k], lo: corr.lo[k], hi: corr.hi[k] })),
     };

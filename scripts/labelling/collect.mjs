@@ -20,13 +20,14 @@ const jsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l)
 
 const primary = new Map(); // id -> row
 const second = new Map();
+const suggested = new Map(); // batches of `label suggest` picks: training data, labelled once
 for (const f of readdirSync(join(work, 'out')).filter((f) => f.endsWith('.jsonl')).sort()) {
   const batch = f.replace('.jsonl', '');
   const keys = new Map(jsonl(join(work, 'batches', `${batch}.keys.jsonl`)).map((k) => [k.key, k]));
   for (const r of jsonl(join(work, 'out', f))) {
     const k = keys.get(r.key);
     const row = { id: k.id, label: r.label, ...(r.label2 && { label2: r.label2 }), ...(r.reason && { reason: r.reason }), ...(r.note && { note: r.note }), annotator: `helper-${batch} (Claude subagent session, GUIDELINE.md)`, date };
-    (k.role === 'primary' ? primary : second).set(k.id, row);
+    (/^(en|zh)s-/.test(batch) ? suggested : k.role === 'primary' ? primary : second).set(k.id, row);
   }
 }
 const adjudicated = existsSync(adjFile) ? new Map(jsonl(adjFile).map((a) => [a.id, a])) : new Map();
@@ -43,9 +44,19 @@ for (const [id, a] of adjudicated) {
   if (row.label !== 'none') delete row.reason;
   if (row.label2 === row.label) delete row.label2;
 }
-// stratified held-out split on the final labels
+// stratified held-out split on the final labels, made once: a row keeps the split it already has in the
+// label set, so later adjudication or new batches never move pages in or out of the held-out split
+const frozen = new Map();
+for (const lang of ['en', 'zh']) {
+  const f = join(root, `labels/default/web/${lang}.jsonl`);
+  if (existsSync(f)) for (const r of jsonl(f)) if (r.split) frozen.set(r.id, r.split);
+}
 const groups = new Map();
 for (const r of primary.values()) {
+  if (frozen.has(r.id)) {
+    r.split = frozen.get(r.id);
+    continue;
+  }
   const g = `${r.id.slice(0, 2)}/${r.label}`;
   if (!groups.has(g)) groups.set(g, []);
   groups.get(g).push(r);
@@ -62,6 +73,8 @@ for (const lang of ['en', 'zh']) {
   const sec = [...second.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1));
   writeFileSync(join(root, `labels/default/web/second/${lang}.jsonl`), sec.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const held = rows.filter((r) => r.split === 'heldout').length;
-  console.log(`${lang}: ${rows.length} labels (${held} held out), ${sec.length} second annotations`);
+  const sug = [...suggested.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => ({ ...r, split: 'train' }));
+  if (sug.length) writeFileSync(join(root, `labels/default/web/${lang}-suggested.jsonl`), sug.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  console.log(`${lang}: ${rows.length} labels of the random sample (${held} held out), ${sec.length} second annotations, ${sug.length} suggested by the model`);
 }
 console.log(`adjudicated: ${adjudicated.size} rows, ${changed} changed the primary label`);

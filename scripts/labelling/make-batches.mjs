@@ -3,7 +3,10 @@
 // is also given to a second annotator (blind: batch-local keys hide which docs are doubled and where they
 // come from). Batch files hold text excerpts only, never `source`, `url` or `kind_hint`, and are written
 // outside the repository (the pool stays in ../shared/data).
+// With --from SUGGESTED.jsonl (the output of `topicmix label suggest`, one language): batches of exactly those
+// documents, named <lang>s-NN, each labelled once (they are training data, chosen by the model, not a random sample).
 // usage: node scripts/labelling/make-batches.mjs OUT_DIR [--data ../shared/data] [--n 4000] [--slices 8] [--seed 20261202]
+//        node scripts/labelling/make-batches.mjs OUT_DIR --from suggest/en.jsonl --lang en --slices 5
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -30,24 +33,30 @@ function excerpt(text, lang) {
 }
 
 const manifest = [];
-for (const lang of ['en', 'zh']) {
+const from = opt('from', null);
+for (const lang of from ? [opt('lang', 'en')] : ['en', 'zh']) {
   const docs = gunzipSync(readFileSync(join(dataRoot, 'web_pool', `${lang}.jsonl.gz`))).toString('utf8')
     .split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const drawn = docs.map((d) => ({ d, h: sha(`${seed}:${d.id}`) })).sort((a, b) => (a.h < b.h ? -1 : 1)).slice(0, perLang);
   const batches = Array.from({ length: slices }, () => []);
-  drawn.forEach(({ d }, i) => {
-    const s = i % slices;
-    batches[s].push({ d, role: 'primary' });
-    if (i % 10 === 0) batches[(s + 1 + (Math.floor(i / 10) % (slices - 1))) % slices].push({ d, role: 'second' });
-  });
+  if (from) {
+    const byId = new Map(docs.map((d) => [d.id, d]));
+    readFileSync(from, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id).forEach((id, i) => batches[i % slices].push({ d: byId.get(id), role: 'primary' }));
+  } else {
+    const drawn = docs.map((d) => ({ d, h: sha(`${seed}:${d.id}`) })).sort((a, b) => (a.h < b.h ? -1 : 1)).slice(0, perLang);
+    drawn.forEach(({ d }, i) => {
+      const s = i % slices;
+      batches[s].push({ d, role: 'primary' });
+      if (i % 10 === 0) batches[(s + 1 + (Math.floor(i / 10) % (slices - 1))) % slices].push({ d, role: 'second' });
+    });
+  }
   batches.forEach((items, s) => {
-    const name = `${lang}-${String(s + 1).padStart(2, '0')}`;
+    const name = `${lang}${from ? 's' : ''}-${String(s + 1).padStart(2, '0')}`;
     // interleave doubled docs so an annotator cannot tell them apart
     const ordered = items.map((it) => ({ ...it, k: sha(`${seed}:order:${name}:${it.d.id}`) })).sort((a, b) => (a.k < b.k ? -1 : 1));
     const lines = [];
     const keys = [];
     ordered.forEach((it, j) => {
-      const key = `${name.toUpperCase()}-${String(j + 1).padStart(3, '0')}`;
+      const key = `${name.toUpperCase().replace(/^(..)S/, '$1')}${from ? 'S' : ''}-${String(j + 1).padStart(3, '0')}`.replace(/^(..)-(\d\d)S-/, '$1-S$2-');
       keys.push({ key, id: it.d.id, role: it.role });
       lines.push(`=== ${key} · ${lang} · ${it.d.text.length} chars ===\n${excerpt(it.d.text, lang)}\n`);
     });
@@ -56,5 +65,5 @@ for (const lang of ['en', 'zh']) {
     manifest.push({ batch: name, docs: ordered.length, second: ordered.filter((o) => o.role === 'second').length });
   });
 }
-writeFileSync(join(out, 'manifest.json'), JSON.stringify({ seed, perLang, slices, excerpt: EXCERPT, batches: manifest }, null, 2));
+if (!from) writeFileSync(join(out, 'manifest.json'), JSON.stringify({ seed, perLang, slices, excerpt: EXCERPT, batches: manifest }, null, 2));
 console.log(JSON.stringify(manifest));

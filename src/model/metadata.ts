@@ -52,4 +52,6 @@ export interface CalibrationRecord {
   ece_after: number;
   /** Per language: counts[true][predicted] over `labels`, from predictions on labelled documents the model did not train on. */
   confusion: Record<string, number[][]>;
+  /** Per language: summed calibrated probabilities [true][label] on the same documents (probabilistic ACC). */
+  soft_confusion?: Record<string, number[][]>;
 }

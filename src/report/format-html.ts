@@ -106,6 +106,17 @@ export function formatHtml(report: Report, comparison: Comparison | null = null)
     .map((t) => `<tr><td>${esc(t.topic!)}</td>${langs.map((l) => `<td>${fmtPct(s.totals.tokens > 0 ? (cellTokens.get(`${t.topic}\u0000${l}`) ?? 0) / s.totals.tokens : 0)}</td>`).join('')}<td>${fmtPct(t.tokens_share)}</td></tr>`)
     .join('')}<tr><th>all</th>${s.by_lang.map((l) => `<th>${fmtPct(l.tokens_share)}</th>`).join('')}<th>100.0%</th></tr></tbody></table>`;
 
+  const corrected = s.corrected
+    ? `<h2>Corrected topic shares (documents)</h2><div class="card"><p class="sub">Raw = share of documents tagged with the topic; corrected = ${esc(s.corrected.method)}, 95% bootstrap interval (${s.corrected.replicates} replicates). Calibration: ${esc(s.corrected.source)}.</p>${s.corrected.by_lang
+        .map(
+          (l) =>
+            `<h3>${esc(l.lang)} (${fmtInt(l.docs)} documents)</h3><table><thead><tr><th>topic</th><th>raw</th><th>corrected</th><th>95% interval</th></tr></thead><tbody>${l.rows
+              .map((r) => `<tr><td>${esc(r.topic)}</td><td>${fmtPct(r.raw_share)}</td><td>${fmtPct(r.share)}</td><td>${fmtPct(r.lo)} – ${fmtPct(r.hi)}</td></tr>`)
+              .join('')}</tbody></table>`,
+        )
+        .join('')}</div>`
+    : '';
+
   const grouped =
     s.by_group_topic_lang.length > 0
       ? `<h2>By ${esc(report.settings.group_by!)}</h2><div class="card">${measureTable(s.by_group_topic_lang, (r) => `${r.group ?? ''} · ${r.topic} · ${r.lang}`, `${report.settings.group_by} · topic · lang`)}</div>`
@@ -128,6 +139,7 @@ ${comparison === null ? '' : comparisonSection(comparison)}
 <div class="card">${legend(topics, topicColor)}${withinLang}</div>
 <h2>Topic x language (share of all tokens)</h2>
 <div class="card">${legend(langs, langColor)}${topicByLang}<div style="height:10px"></div>${pivot}</div>
+${corrected}
 <h2>By language</h2><div class="card">${measureTable(s.by_lang, (r) => r.lang!, 'lang')}</div>
 <h2>By topic</h2><div class="card">${measureTable(s.by_topic, (r) => r.topic!, 'topic')}</div>
 <h2>Topic x language</h2><div class="card">${measureTable(s.by_topic_lang, (r) => `${r.topic} · ${r.lang}`, 'topic · lang')}</div>

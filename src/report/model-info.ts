@@ -69,7 +69,7 @@ export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
 /** The confusion counts a model stores under `calibration.confusion` (see eval/calibration.ts), checked. */
 function readCalibration(raw: unknown, labels: string[], path: string): ReportCalibration | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const c = raw as { confusion?: unknown; source?: unknown };
+  const c = raw as { confusion?: unknown; soft_confusion?: unknown; source?: unknown };
   if (c.confusion === undefined) return undefined;
   const K = labels.length;
   const ok =
@@ -79,5 +79,16 @@ function readCalibration(raw: unknown, labels: string[], path: string): ReportCa
       (m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => Number.isInteger(x) && x >= 0)),
     );
   if (!ok) throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.calibration.confusion must map languages to ${K}x${K} matrices of counts`);
-  return { source: `model: ${typeof c.source === 'string' ? c.source : 'held-out predictions'}`, labels: [...labels], confusion: c.confusion as Record<string, number[][]> };
+  const softOk =
+    c.soft_confusion === undefined ||
+    (c.soft_confusion !== null &&
+      typeof c.soft_confusion === 'object' &&
+      Object.values(c.soft_confusion).every((m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0))));
+  if (!softOk) throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.calibration.soft_confusion must map languages to ${K}x${K} matrices of non-negative numbers`);
+  return {
+    source: `model: ${typeof c.source === 'string' ? c.source : 'held-out predictions'}`,
+    labels: [...labels],
+    confusion: c.confusion as Record<string, number[][]>,
+    ...(c.soft_confusion !== undefined && { soft_confusion: c.soft_confusion as Record<string, number[][]> }),
+  };
 }

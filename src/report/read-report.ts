@@ -22,7 +22,7 @@ const reportSchema = z.object({
     labels: z.array(label),
     labels_source: z.enum(['model', 'data']),
     calibration: z
-      .object({ source: z.string(), labels: z.array(label).min(1), confusion: z.record(z.array(z.array(count))) })
+      .object({ source: z.string(), labels: z.array(label).min(1), confusion: z.record(z.array(z.array(count))), soft_confusion: z.record(z.array(z.array(z.number().nonnegative()))).optional() })
       .optional(),
   }),
   settings: z.object({

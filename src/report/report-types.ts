@@ -34,6 +34,8 @@ export interface ReportCalibration {
   source: string;
   labels: string[];
   confusion: Record<string, number[][]>;
+  /** Per language: summed calibrated probabilities [true][label] (probabilistic ACC, used when every document has full scores). */
+  soft_confusion?: Record<string, number[][]>;
 }
 
 /** Topic shares of one language corrected for the model's known confusions (adjusted classify-and-count). */

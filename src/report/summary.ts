@@ -1,4 +1,4 @@
-import { correctedShares } from '../eval/quantify.js';
+import { DEFAULT_SHRINKAGE, correctedShares } from '../eval/quantify.js';
 import {
   type CorrectedSummary,
   type ReportCalibration,
@@ -214,36 +214,47 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
     by_topic_lang: rows(cells, soft, t, (c) => ({ topic: c.topic ?? null, lang: c.lang ?? '' })),
     by_group_topic_lang: isGrouped ? rows(cells, soft, t, (c) => ({ group: c.group ?? null, topic: c.topic ?? null, lang: c.lang ?? '' })) : [],
     top_terms: topTerms(terms, report.settings.top_terms),
-    ...(report.model.calibration && { corrected: correctedSummary(cells, report.model.calibration) }),
+    ...(report.model.calibration && { corrected: correctedSummary(cells, soft, report.model.calibration, report.counts.top_k_docs === 0) }),
   };
 }
 
 const REPLICATES = 200;
 
-/** Adjusted classify-and-count per language that has confusion counts, from the hard document counts. */
-export function correctedSummary(cells: readonly HardCell[], cal: ReportCalibration): CorrectedSummary {
+/**
+ * Corrected shares per language that has calibration counts. With full scores on every document (and soft
+ * calibration counts): probabilistic ACC on the summed probabilities; otherwise ACC on the hard counts. Both
+ * shrink towards the unadjusted shares by DEFAULT_SHRINKAGE.
+ */
+export function correctedSummary(cells: readonly HardCell[], soft: readonly SoftCell[], cal: ReportCalibration, fullScores: boolean): CorrectedSummary {
+  const useSoft = fullScores && cal.soft_confusion !== undefined && soft.length > 0;
   const index = new Map(cal.labels.map((l, i) => [l, i]));
+  const matrices = useSoft ? cal.soft_confusion! : cal.confusion;
   const byLang = new Map<string, number[]>();
-  for (const c of cells) {
-    const i = index.get(c.topic);
-    if (i === undefined || cal.confusion[c.lang] === undefined) continue;
-    let v = byLang.get(c.lang);
-    if (!v) byLang.set(c.lang, (v = new Array<number>(cal.labels.length).fill(0)));
-    v[i]! += c.docs;
-  }
-  const langs = [...byLang.keys()].sort(compareLangs);
+  const rawByLang = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, lang: string, topic: string | null, x: number): void => {
+    const i = topic === null ? undefined : index.get(topic);
+    if (i === undefined || matrices[lang] === undefined) return;
+    let v = m.get(lang);
+    if (!v) m.set(lang, (v = new Array<number>(cal.labels.length).fill(0)));
+    v[i]! += x;
+  };
+  for (const c of cells) add(rawByLang, c.lang, c.topic, c.docs);
+  if (useSoft) for (const s of soft) add(byLang, s.lang, s.topic, s.docs_e6 / DOC_SCALE);
+  const observed = useSoft ? byLang : rawByLang;
+  const langs = [...observed.keys()].sort(compareLangs);
   return {
-    method: 'adjusted classify-and-count (tag shares q = M p solved for p on the simplex, M = P(tag | true topic) from the calibration counts)',
+    method: `${useSoft ? 'probabilistic adjusted classify-and-count on summed probabilities' : 'adjusted classify-and-count on hard counts'} (shares q = M p solved for p on the simplex with shrinkage ${DEFAULT_SHRINKAGE} towards q; M = P(tag | true topic) from the calibration counts)`,
     source: cal.source,
     replicates: REPLICATES,
     by_lang: langs.map((lang) => {
-      const counts = byLang.get(lang)!;
-      const docs = counts.reduce((a, b) => a + b, 0);
-      const r = correctedShares(counts, cal.confusion[lang]!, { replicates: REPLICATES, seed: 1 });
+      const counts = observed.get(lang)!;
+      const raw = rawByLang.get(lang) ?? new Array<number>(cal.labels.length).fill(0);
+      const docs = raw.reduce((a, b) => a + b, 0);
+      const r = correctedShares(counts, matrices[lang]!, { replicates: REPLICATES, seed: 1, lambda: DEFAULT_SHRINKAGE });
       return {
         lang,
         docs,
-        rows: cal.labels.map((topic, i) => ({ topic, raw_share: ratio(counts[i]!, docs), share: r.shares[i]!, lo: r.lo[i]!, hi: r.hi[i]! })),
+        rows: cal.labels.map((topic, i) => ({ topic, raw_share: ratio(raw[i]!, docs), share: r.shares[i]!, lo: r.lo[i]!, hi: r.hi[i]! })),
       };
     }),
   };

@@ -62,7 +62,8 @@ export function registerLabelsCommand(program: Command): void {
       const byId = new Map(pool.map((d) => [d.id, d]));
       const lines = picked.map((s) => JSON.stringify({ id: s.id, lang: s.lang, text: byId.get(s.id)!.text, suggest: { reason: s.reason, ...(s.predicted && { predicted: s.predicted }) } }));
       await writeFileAtomic(opts.output, lines.length ? lines.join('\n') + '\n' : '');
-      process.stderr.write(`suggested ${picked.length} of ${pool.length - labelled.size} unlabelled documents -> ${opts.output}\n`);
+      const unlabelled = pool.filter((d) => !labelled.has(d.id)).length;
+      process.stderr.write(`suggested ${picked.length} of ${unlabelled} unlabelled documents -> ${opts.output}\n`);
     });
   labels
     .command('agree')

@@ -21,7 +21,9 @@ import { readModelIdentity } from '../../report/model-info.js';
 import { prettyJson } from '../../report/pretty-json.js';
 import { readReport } from '../../report/read-report.js';
 import { ReportBuilder } from '../../report/report-builder.js';
-import type { Report } from '../../report/report-types.js';
+import type { Report, ReportCalibration } from '../../report/report-types.js';
+import { loadClassifier } from '../../classifier.js';
+import { formatErrors, readLabelled } from '../../io/labelled.js';
 import { loadTokenCounter, parseTokenizerName } from '../../report/token-counter.js';
 
 type Format = 'json' | 'md' | 'csv' | 'html';
@@ -44,6 +46,7 @@ interface ReportOptions {
   allowEmpty?: boolean;
   maxLineBytes?: number;
   progress: boolean;
+  calibration?: string[];
 }
 
 export function formatFromPath(path: string): Format {
@@ -67,7 +70,7 @@ export function renderReport(report: Report, format: Format, comparison: Compari
 }
 
 /** Options that shape the counting cannot change when merging: the partial reports fixed them. */
-const COUNTING_OPTIONS = ['groupBy', 'tokenizer', 'model', 'textField', 'uncertainBelow', 'termCapacity', 'errors', 'maxLineBytes'] as const;
+const COUNTING_OPTIONS = ['groupBy', 'tokenizer', 'model', 'calibration', 'textField', 'uncertainBelow', 'termCapacity', 'errors', 'maxLineBytes'] as const;
 
 async function mergeReports(files: string[], cmd: Command, opts: ReportOptions): Promise<Report> {
   for (const key of COUNTING_OPTIONS) {
@@ -93,7 +96,11 @@ async function mergeReports(files: string[], cmd: Command, opts: ReportOptions):
 
 async function countReport(files: string[], opts: ReportOptions): Promise<Report> {
   const tokenizer = await loadTokenCounter(parseTokenizerName(opts.tokenizer));
-  const model = opts.model === undefined ? null : await readModelIdentity(opts.model);
+  let model = opts.model === undefined ? null : await readModelIdentity(opts.model);
+  if (opts.calibration !== undefined) {
+    if (model === null || opts.model === undefined) throw new UsageError('--calibration needs --model: the labelled pages are classified with it');
+    model = { ...model, calibration: await calibrationFromLabelled(opts.model, opts.calibration) };
+  }
   const errors = await ErrorSink.open(opts.errors);
   try {
     const { report, warnings } = await buildReport(files, {
@@ -127,6 +134,32 @@ async function comparisonFor(report: Report, opts: ReportOptions): Promise<Compa
   return null;
 }
 
+/** The model's confusions on a user's labelled pages (JSONL: text, label, lang), per language. */
+async function calibrationFromLabelled(modelDir: string, files: string[]): Promise<ReportCalibration> {
+  const { examples, errors } = await readLabelled(files);
+  if (errors.length > 0) throw new UsageError(`--calibration: ${errors.length} bad line(s):\n${formatErrors(errors)}`);
+  const clf = await loadClassifier(modelDir);
+  try {
+    const index = new Map(clf.labels.map((l, i) => [l, i]));
+    const K = clf.labels.length;
+    const preds = await clf.classifyBatch(examples.map((e) => e.text), { topK: 1, allScores: true });
+    const confusion: Record<string, number[][]> = {};
+    const soft: Record<string, number[][]> = {};
+    examples.forEach((e, i) => {
+      const gold = index.get(e.labels[0]!);
+      if (gold === undefined) throw new UsageError(`--calibration: ${e.pos.file}:${e.pos.line}: field "label": "${e.labels[0]}" is not a label of the model`);
+      const lang = e.lang ?? preds[i]!.lang;
+      const m = (confusion[lang] ??= Array.from({ length: K }, () => new Array<number>(K).fill(0)));
+      m[gold]![index.get(preds[i]!.topics[0]!.label)!]!++;
+      const sm = (soft[lang] ??= Array.from({ length: K }, () => new Array<number>(K).fill(0)));
+      clf.labels.forEach((l, k) => (sm[gold]![k]! += preds[i]!.scores![l]!));
+    });
+    return { source: `--calibration ${files.join(', ')} (${examples.length} labelled documents)`, labels: [...clf.labels], confusion, soft_confusion: soft };
+  } finally {
+    clf.dispose();
+  }
+}
+
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
@@ -136,7 +169,8 @@ export function registerReportCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else json)').choices(['json', 'md', 'csv', 'html']))
     .option('--group-by <field>', 'also split by this input field (e.g. source)')
     .option('--tokenizer <name>', 'token counter: o200k | cl100k (LLM BPE vocabularies) | chars | words (cheap estimates)', 'o200k')
-    .option('--model <dir>', 'model folder: its label set and identity go into the report (default: labels inferred from the data)')
+    .option('--model <dir>', 'model folder: its label set and identity go into the report (default: labels inferred from the data); a model with calibration data also gives corrected shares')
+    .option('--calibration <files...>', 'labelled pages (JSONL: text, label, lang) that measure the model\'s confusions for the corrected shares, instead of the model\'s own held-out data')
     .option('--text-field <name>', 'field holding the document text', 'text')
     .option('--uncertain-below <p>', 'documents whose top probability is below this count as uncertain', probabilityArg, 0.5)
     .option('--top-terms <n>', 'top terms listed per topic and script', nonNegativeIntArg, 15)
