@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyTemperature, expectedCalibrationError, fitTemperature } from '../src/eval/calibration.js';
-import { adjustedShares, correctedShares, projectSimplex, totalVariation } from '../src/eval/quantify.js';
+import { DEFAULT_SHRINKAGE, adjustedShares, correctedShares, projectSimplex, totalVariation } from '../src/eval/quantify.js';
 import { outputLine, tagFormat } from '../src/pipeline/output-record.js';
 import { summarize } from '../src/report/summary.js';
 import { Rng } from '../src/model/rng.js';
@@ -82,9 +82,13 @@ describe('report: corrected shares', () => {
     const s = summarize(report);
     expect(s.corrected!.by_lang.map((l) => l.lang)).toEqual(['en']);
     const rows = s.corrected!.by_lang[0]!.rows;
-    // q_a = 0.8 p_a -> p_a = 0.5
+    // q_a = 0.8 p_a -> the unshrunk solution is p_a = 0.5; shrinkage towards q keeps it between 0.4 and 0.5
     expect(rows[0]!.raw_share).toBeCloseTo(0.4, 12);
-    expect(rows[0]!.share).toBeCloseTo(0.5, 4);
-    expect(rows[1]!.share).toBeCloseTo(0.5, 4);
+    expect(adjustedShares([40, 60], confusion)[0]).toBeCloseTo(0.5, 4);
+    const expected = adjustedShares([40, 60], confusion, DEFAULT_SHRINKAGE);
+    expect(rows[0]!.share).toBeCloseTo(expected[0]!, 9);
+    expect(rows[0]!.share).toBeGreaterThan(0.45);
+    expect(rows[0]!.share).toBeLessThan(0.5);
+    expect(s.corrected!.method).toMatch(/^adjusted classify-and-count on hard counts/);
   });
 });
