@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     'cv-only': { type: 'boolean', default: false },
     'oof-out': { type: 'string' },
     epochs: { type: 'string' },
+    'class-weight': { type: 'string', default: 'balanced' },
     lr: { type: 'string' },
   },
 });
@@ -90,7 +91,7 @@ let tmpN = 0;
 async function trainOn(webRows, out, quantize = 'float32') {
   const file = join(tmpRoot, `web-${tmpN++}.jsonl`);
   await writeFileAtomic(file, webRows.map((e) => JSON.stringify({ text: e.text, label: e.labels[0], lang: e.lang, weight: webWeight })).join('\n') + '\n');
-  return trainModel({ labels: labelsDir, data: webRows.length ? [file] : [], map: mapFiles, dataRoot, out, name: 'topicmix-default', buckets: Number(args.buckets), dim: Number(args.dim), quantize, seed: Number(args.seed), ...(args.epochs && { epochs: Number(args.epochs) }), ...(args.lr && { lr: Number(args.lr) }), onLog: () => {} });
+  return trainModel({ labels: labelsDir, data: webRows.length ? [file] : [], map: mapFiles, dataRoot, out, name: 'topicmix-default', buckets: Number(args.buckets), dim: Number(args.dim), quantize, seed: Number(args.seed), ...(args.epochs && { epochs: Number(args.epochs) }), ...(args.lr && { lr: Number(args.lr) }), classWeight: args['class-weight'], onLog: () => {} });
 }
 async function predictProbs(dir, texts) {
   const c = await loadClassifier(dir);
@@ -132,7 +133,7 @@ const calGold = Int32Array.from(calRows, (i) => oofGold[i]);
     });
     acc[lang] = ok / n;
   }
-  console.error(`out-of-fold accuracy (random-sample pages): zh ${pct(acc.zh)}%, en ${pct(acc.en)}% (settings: web-weight ${webWeight}, buckets ${args.buckets}, dim ${args.dim}, epochs ${args.epochs ?? 'auto'}, lr ${args.lr ?? 'default'})`);
+  console.error(`out-of-fold accuracy (random-sample pages): zh ${pct(acc.zh)}%, en ${pct(acc.en)}% (settings: web-weight ${webWeight}, class weights ${args['class-weight']}, buckets ${args.buckets}, dim ${args.dim}, epochs ${args.epochs ?? 'auto'}, lr ${args.lr ?? 'default'})`);
   if (args['oof-out']) await writeFileAtomic(args['oof-out'], JSON.stringify({ labels: labelsOrder, rows: webTrain.map((e, i) => ({ id: e.id, lang: e.lang, gold: oofGold[i], fold: foldOf[i], probs: Array.from(oof.subarray(i * K, (i + 1) * K), (x) => Math.round(x * 1e6) / 1e6) })) }) + '\n');
   if (args['cv-only']) {
     rmSync(tmpRoot, { recursive: true, force: true });

@@ -1,6 +1,9 @@
 // Collects the annotators' batch outputs into the label set: labels/default/web/{en,zh}.jsonl (one row per
 // pool id: the primary annotation, or the adjudicated label where the two annotators disagreed, plus the
-// held-out split) and labels/default/web/second/{en,zh}.jsonl (the independent second annotations).
+// held-out split), labels/default/web/{en,zh}-suggested.jsonl (pages picked by `label suggest`, training only) and
+// labels/default/web/doubled/: for the 10% labelled twice, {lang}.a.jsonl (the first annotation as made),
+// {lang}.b.jsonl (the independent second one) and adjudication.jsonl (the decision where they differ), so that
+// `topicmix labels agree web/doubled/en.a.jsonl web/doubled/en.b.jsonl` reproduces the agreement figures.
 // The held-out split is stratified: within each (language, label) group, rows ordered by sha256("heldout:" + id),
 // the first 15% (at least one in groups of 4 or more) are held out. Texts are never written: rows hold pool ids.
 // usage: node scripts/labelling/collect.mjs WORK_DIR [--date 2026-12-02] [--adjudication FILE]
@@ -30,6 +33,7 @@ for (const f of readdirSync(join(work, 'out')).filter((f) => f.endsWith('.jsonl'
     (/^(en|zh)s-/.test(batch) ? suggested : k.role === 'primary' ? primary : second).set(k.id, row);
   }
 }
+const firstOfDoubled = new Map([...second.keys()].filter((id) => primary.has(id)).map((id) => [id, { ...primary.get(id) }]));
 const adjudicated = existsSync(adjFile) ? new Map(jsonl(adjFile).map((a) => [a.id, a])) : new Map();
 let changed = 0;
 for (const [id, a] of adjudicated) {
@@ -66,12 +70,16 @@ for (const rows of groups.values()) {
   const k = rows.length >= 4 ? Math.max(1, Math.round(0.15 * rows.length)) : 0;
   rows.forEach((r, i) => { r.split = i < k ? 'heldout' : 'train'; });
 }
-mkdirSync(join(root, 'labels/default/web/second'), { recursive: true });
+mkdirSync(join(root, 'labels/default/web/doubled'), { recursive: true });
+const adjRows = [...adjudicated.values()].filter((a) => firstOfDoubled.has(a.id)).sort((x, y) => (x.id < y.id ? -1 : 1)).map((a) => ({ id: a.id, a: firstOfDoubled.get(a.id).label, b: second.get(a.id).label, label: a.label, ...(a.label2 && { label2: a.label2 }), ...(a.reason && { reason: a.reason }), rule: a.rule, annotator: a.annotator, date }));
+writeFileSync(join(root, 'labels/default/web/doubled/adjudication.jsonl'), adjRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 for (const lang of ['en', 'zh']) {
   const rows = [...primary.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1));
   writeFileSync(join(root, `labels/default/web/${lang}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const sec = [...second.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1));
-  writeFileSync(join(root, `labels/default/web/second/${lang}.jsonl`), sec.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const strip = ({ split, ...r }) => (void split, r);
+  writeFileSync(join(root, `labels/default/web/doubled/${lang}.b.jsonl`), sec.map((r) => JSON.stringify(strip(r))).join('\n') + '\n');
+  writeFileSync(join(root, `labels/default/web/doubled/${lang}.a.jsonl`), sec.map((r) => JSON.stringify(strip(firstOfDoubled.get(r.id)))).join('\n') + '\n');
   const held = rows.filter((r) => r.split === 'heldout').length;
   const sug = [...suggested.values()].filter((r) => r.id.startsWith(`${lang}-`)).sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => ({ ...r, split: 'train' }));
   if (sug.length) writeFileSync(join(root, `labels/default/web/${lang}-suggested.jsonl`), sug.map((r) => JSON.stringify(r)).join('\n') + '\n');
