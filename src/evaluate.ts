@@ -1,6 +1,7 @@
 import { loadClassifier, type Classifier } from './classifier.js';
 import { computeMetrics, metricsByGroup, type EvalMetrics } from './eval/metrics.js';
-import { formatErrors, readLabelled } from './io/labelled.js';
+import { formatErrors, readLabelled, readPool } from './io/labelled.js';
+import { loadLabelSet } from './labels/label-set.js';
 import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
 import type { BackendPreference } from './model/backend.js';
 import type { ErrorRecord, LabelledExample } from './types.js';
@@ -19,6 +20,9 @@ export interface EvalOptions {
   ignoreUnknown?: boolean;
   /** Skip malformed lines (counted in `skipped_bad_lines`) instead of failing. */
   skipBadLines?: boolean;
+  /** A label set whose `pool_labels` rows with `split: heldout` are evaluated (joined with `pool`). */
+  labels?: string;
+  pool?: string[];
 }
 
 export interface EvalReport extends EvalMetrics {
@@ -54,6 +58,16 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
     for (let i = 0; i < got.length; i++) sources.push(source);
   };
   if (options.data.length) await add(options.data, 'data');
+  if (options.labels !== undefined) {
+    if (!options.pool?.length) throw new Error('eval: --labels needs --pool (the documents its pool_labels rows reference)');
+    const set = await loadLabelSet(options.labels);
+    if (set.poolFiles.length === 0) throw new Error(`eval: ${options.labels} has no pool_labels files (taxonomy.yaml pool_labels:)`);
+    const r = await readLabelled(set.poolFiles, { field, pool: await readPool(options.pool) });
+    errors.push(...r.errors);
+    const held = r.examples.filter((e) => e.annotation?.split === 'heldout');
+    examples.push(...held);
+    for (let i = 0; i < held.length; i++) sources.push('heldout');
+  }
   for (const file of options.map ?? []) {
     const m = await loadMapping(file);
     if (m.test.length === 0) throw new Error(`eval: ${file} names no test files`);

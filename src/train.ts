@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { computeMetrics, type EvalMetrics } from './eval/metrics.js';
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
-import { formatErrors, readLabelled } from './io/labelled.js';
+import { formatErrors, readLabelled, readPool } from './io/labelled.js';
 import { writeFileAtomic } from './io/atomic-writer.js';
 import { loadLabelSet } from './labels/label-set.js';
 import { taxonomyLabels, taxonomyNames } from './labels/taxonomy.js';
@@ -28,6 +28,13 @@ export interface TrainOptions {
    * mapping that names `train` files brings them in (relative to `dataRoot`), one without applies to `data`.
    */
   map?: string[];
+  /**
+   * Document pool (JSONL with id + text) for the label set's `pool_labels` files: their rows are joined with it
+   * and trained on, except rows with `split: heldout`, which are never trained on.
+   */
+  pool?: string[];
+  /** Weight of each pool-label row (web pages), multiplied with its own weight. Default 1. */
+  poolWeight?: number;
   /** Root for the files named in mappings. Default: the current directory. */
   dataRoot?: string;
   /** Dev files: the epoch with the best dev accuracy is kept and dev metrics go into the model card. */
@@ -77,12 +84,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const field = options.field ?? 'text';
   const dataFiles = options.data ?? [];
   let setFiles: string[] = [];
+  let poolLabelFiles: string[] = [];
   let labelOrder: string[] | undefined;
   let labelNames: ModelMetadata['labelNames'];
   let abstain: string | undefined;
   if (options.labels) {
     const set = await loadLabelSet(options.labels);
     setFiles = set.files;
+    poolLabelFiles = set.poolFiles;
     labelOrder = taxonomyLabels(set.taxonomy);
     labelNames = taxonomyNames(set.taxonomy);
     abstain = set.taxonomy.abstain?.id;
@@ -96,6 +105,20 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (forData.length === 1 && dataFiles.length === 0) throw new Error(`train: ${forData[0]!.file} names no train files and there is no --data to apply it to`);
   // the label set's own files are in taxonomy ids already; a mapping without files applies to --data
   let train: LabelledExample[] = setFiles.length ? await readChecked(setFiles, field, 'label set', skip, warn) : [];
+  if (options.pool?.length) {
+    if (poolLabelFiles.length === 0) throw new Error(`train: --pool was given but ${options.labels ?? 'the label set'} has no pool_labels files (taxonomy.yaml pool_labels:)`);
+    const { examples, errors } = await readLabelled(poolLabelFiles, { pool: await readPool(options.pool), field });
+    if (errors.length > 0) {
+      const msg = `${errors.length} bad line(s) in the pool labels:\n${formatErrors(errors)}`;
+      if (!skip) throw new Error(`train: ${msg}\n(fix them, or pass --skip-bad-lines to train without them)`);
+      warn(`skipping ${msg}`);
+    }
+    const w = options.poolWeight ?? 1;
+    const rows = examples.filter((e) => e.annotation?.split !== 'heldout').map((e) => ({ ...e, weight: e.weight * w }));
+    log(`pool labels: ${rows.length} rows trained on, ${examples.length - rows.length} held out (split heldout)`);
+    train = train.concat(rows);
+    setFiles = [...setFiles, ...poolLabelFiles];
+  }
   if (dataFiles.length > 0) {
     const own = await readChecked(dataFiles, field, 'training', skip, warn);
     train = train.concat(forData.length ? mapped(own, forData[0]!, topicSet, log) : own);

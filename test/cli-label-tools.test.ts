@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl, runCli, useTinyModel, writeJsonl } from './cli-helpers.js';
@@ -55,5 +55,43 @@ describe('labels agree', () => {
     const r = await runCli(['labels', 'agree', a, a]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${a}:2: field "label" (or "labels") is missing`);
+  });
+});
+
+describe('train and eval on pool labels', () => {
+  it('trains on pool-label rows except held-out ones, and eval --labels measures exactly the held-out rows', async () => {
+    const dir = await ws.caseDir();
+    const texts: Record<string, string[]> = {
+      finance: ['stocks fell on the market', 'the bank raised interest rates', 'bond yields and the stock index', 'shares of the company rose'],
+      sports: ['the team won the football final', 'a striker scored two goals', 'the tennis champion lost', 'the marathon runner finished first'],
+    };
+    const pool: { id: string; text: string; lang: string }[] = [];
+    const rows: Record<string, unknown>[] = [];
+    for (const [label, list] of Object.entries(texts)) {
+      list.forEach((text, i) => {
+        const id = `${label}-${i}`;
+        pool.push({ id, text, lang: 'en' });
+        rows.push({ id, label, annotator: 'test', date: '2026-12-02', split: i === 0 ? 'heldout' : 'train' });
+      });
+    }
+    const poolFile = await writeJsonl(join(dir, 'pool.jsonl'), pool);
+    const set = join(dir, 'set');
+    await mkdir(join(set, 'web'), { recursive: true });
+    await writeFile(join(set, 'taxonomy.yaml'), 'name: t\npool_labels: [web/*.jsonl]\ntopics:\n  - { id: finance, names: { en: F, zh: 财 }, description: money, includes: [stocks] }\n  - { id: sports, names: { en: S, zh: 体 }, description: sport, includes: [football] }\n');
+    await writeJsonl(join(set, 'own.jsonl'), [{ text: 'the stock market', label: 'finance' }, { text: 'a football match', label: 'sports' }]);
+    await writeJsonl(join(set, 'web', 'en.jsonl'), rows);
+    const out = join(dir, 'm');
+    const t = await runCli(['train', '--labels', set, '--pool', poolFile, '--pool-weight', '2', '--out', out, '--buckets', '4096', '--json']);
+    expect(t.code).toBe(0);
+    // 2 own rows + 6 pool rows (the 2 held-out ones are not trained on)
+    expect(JSON.parse(t.stdout).training.nTrain).toBe(8);
+    const e = await runCli(['eval', '--model', out, '--labels', set, '--pool', poolFile, '--json']);
+    expect(e.code).toBe(0);
+    const report = JSON.parse(e.stdout) as { n: number; per_source: Record<string, { n: number }> };
+    expect(report.n).toBe(2);
+    expect(Object.keys(report.per_source)).toEqual(['heldout']);
+    const bad = await runCli(['train', '--labels', set, '--out', join(dir, 'm2'), '--pool', join(dir, 'missing.jsonl'), '--buckets', '4096']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('missing.jsonl');
   });
 });

@@ -8,6 +8,8 @@ interface TrainFlags {
   labels?: string;
   map?: string[];
   dataRoot: string;
+  pool?: string[];
+  poolWeight: number;
   dev?: string[];
   out: string;
   name?: string;
@@ -36,6 +38,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--labels <dir>', 'label set folder: taxonomy.yaml + labelled JSONL (alternative to --data)')
     .option('--map <files...>', 'label mapping YAML files (dataset labels -> topics); mappings naming train files bring them in')
     .option('--data-root <dir>', 'root of the files named in mappings', '.')
+    .option('--pool <files...>', "document pool (JSONL: id, text) for the label set's pool_labels rows; held-out rows are never trained on")
+    .option('--pool-weight <x>', 'weight of each pool-label row (e.g. real web pages over news data)', num('--pool-weight', 1e-6, 1e6), 1)
     .option('--dev <file>', 'dev JSONL: keeps the best epoch and reports dev metrics (repeatable)', collect)
     .requiredOption('--out <dir>', 'output model folder')
     .option('--name <name>', 'model name stored in its metadata (default: folder name)')
@@ -65,6 +69,7 @@ export function registerTrainCommand(program: Command): void {
         ...(f.labels && { labels: f.labels }),
         ...(f.map && { map: f.map }),
         dataRoot: f.dataRoot,
+        ...(f.pool && { pool: f.pool, poolWeight: f.poolWeight }),
         ...(f.dev && { dev: f.dev }),
         out: f.out,
         ...(f.name && { name: f.name }),
