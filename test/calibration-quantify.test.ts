@@ -92,3 +92,21 @@ describe('report: corrected shares', () => {
     expect(s.corrected!.method).toMatch(/^adjusted classify-and-count on hard counts/);
   });
 });
+
+describe('rebalance on corrected shares', () => {
+  it('scales each corrected cell by corrected / raw share and names the corrected languages', async () => {
+    const { correctedCells } = await import('../src/rebalance/corpus-cells.js');
+    const cell = (lang: string, topic: string, docs: number) => ({ group: null, lang, topic, docs, chars: docs * 10, tokens: docs * 3, confidence_e6: 0, hist: new Array(10).fill(0), uncertain_docs: 0, uncertain_tokens: 0, below_threshold_docs: 0 });
+    const report = {
+      state: { cells: [cell('en', 'a', 40), cell('en', 'b', 60), cell('zh', 'a', 10)], soft: [], terms: [] },
+      summary: { corrected: { method: 'm', source: 's', replicates: 1, by_lang: [{ lang: 'en', docs: 100, rows: [{ topic: 'a', raw_share: 0.4, share: 0.5, lo: 0, hi: 1 }, { topic: 'b', raw_share: 0.6, share: 0.5, lo: 0, hi: 1 }] }] } },
+    } as unknown as Parameters<typeof correctedCells>[0];
+    const r = correctedCells(report, 'tokens');
+    expect(r.corrected).toEqual(['en']);
+    expect(r.cells).toEqual([
+      { topic: 'a', lang: 'zh', docs: 10, amount: 30 },
+      { topic: 'a', lang: 'en', docs: 50, amount: 150 },
+      { topic: 'b', lang: 'en', docs: 50, amount: 150 },
+    ]);
+  });
+});
