@@ -41,14 +41,14 @@ const { values: args } = parseArgs({
     quantize: { type: 'string', default: 'uint8' },
     seed: { type: 'string', default: '1' },
     'skip-web': { type: 'boolean', default: false },
-    'web-weight': { type: 'string', default: '3' },
+    'web-weight': { type: 'string', default: '30' },
     folds: { type: 'string', default: '5' },
     'no-learning-curve': { type: 'boolean', default: false },
     // tuning: only the cross-validation on the web training split (never the held-out); prints out-of-fold accuracy
     'cv-only': { type: 'boolean', default: false },
     'oof-out': { type: 'string' },
     epochs: { type: 'string' },
-    'class-weight': { type: 'string', default: 'balanced' },
+    'class-weight': { type: 'string', default: 'none' },
     lr: { type: 'string' },
   },
 });
@@ -178,7 +178,7 @@ console.error(`temperature ${temperature.toFixed(3)}: out-of-fold ECE ${calibrat
 // learning curve on the held-out web split: no web labels, a quarter, a half (all = the final model)
 const curve = [];
 if (!args['no-learning-curve']) {
-  for (const frac of [0, 0.25, 0.5]) {
+  for (const frac of [0.5]) {
     const dir = join(tmpRoot, `curve-${frac}`);
     const rows = webTrain.filter((e) => (fnv(`curve:${e.id}`) % 1000) / 1000 < frac);
     await trainOn(rows.length ? rows : [], dir);
