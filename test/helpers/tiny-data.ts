@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 /** A small made-up bilingual labelled set (3 topics x zh + en), for fast training in tests. */
 export const TINY_EXAMPLES: { text: string; label: string }[] = [];
@@ -25,8 +26,17 @@ for (const [label, { zh, en }] of Object.entries(topics)) {
   }
 }
 
+const created: string[] = [];
+// Registered when a test file imports this module: the folders it made are removed after its tests.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed after the importing test file's tests. */
 export function tempDir(prefix = 'topicmix-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 export function writeJsonl(path: string, rows: object[]): string {
