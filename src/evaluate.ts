@@ -59,7 +59,7 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   };
   if (options.data.length) await add(options.data, 'data');
   if (options.labels !== undefined) {
-    if (!options.pool?.length) throw new Error('eval: --labels needs --pool (the documents its pool_labels rows reference)');
+    if (!options.pool?.length) throw new Error('eval: `labels` needs `pool` (the documents its pool_labels rows reference)');
     const set = await loadLabelSet(options.labels);
     if (set.poolFiles.length === 0) throw new Error(`eval: ${options.labels} has no pool_labels files (taxonomy.yaml pool_labels:)`);
     const r = await readLabelled(set.poolFiles, { field, pool: await readPool(options.pool) });
@@ -74,14 +74,14 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
     await add(mappingFiles(m, 'test', options.dataRoot ?? '.'), m.dataset, m);
   }
   if (errors.length > 0 && !options.skipBadLines) {
-    throw new Error(`eval: ${errors.length} bad line(s):\n${formatErrors(errors)}\n(fix them, or pass --skip-bad-lines)`);
+    throw new Error(`eval: ${errors.length} bad line(s):\n${formatErrors(errors)}\n(fix them, or set \`skipBadLines\`)`);
   }
   const known = new Set(clf.labels);
   const unknown = examples.filter((e) => e.labels.some((l) => !known.has(l)));
   if (unknown.length > 0 && !options.ignoreUnknown) {
     const shown = unknown.slice(0, 10).map((e) => `${e.pos.file}:${e.pos.line}: field "${e.labels.length > 1 ? 'labels' : 'label'}": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
     throw new Error(
-      `eval: ${unknown.length} example(s) have labels the model does not know (model labels: ${clf.labels.join(', ')}):\n${shown.join('\n')}${unknown.length > 10 ? `\n... and ${unknown.length - 10} more` : ''}\n(pass --ignore-unknown to skip them)`,
+      `eval: ${unknown.length} example(s) have labels the model does not know (model labels: ${clf.labels.join(', ')}):\n${shown.join('\n')}${unknown.length > 10 ? `\n... and ${unknown.length - 10} more` : ''}\n(pass \`ignoreUnknown\` to skip them)`,
     );
   }
   const keep = examples.map((e) => e.labels.every((l) => known.has(l)));

@@ -101,16 +101,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const maps = await Promise.all((options.map ?? []).map(loadMapping));
   const topicSet = labelOrder ? new Set(labelOrder) : undefined;
   const forData = maps.filter((m) => m.train.length === 0);
-  if (forData.length > 1) throw new Error(`train: ${forData.map((m) => m.file).join(', ')} name no train files, so each would apply to --data: give at most one such mapping`);
-  if (forData.length === 1 && dataFiles.length === 0) throw new Error(`train: ${forData[0]!.file} names no train files and there is no --data to apply it to`);
+  if (forData.length > 1) throw new Error(`train: ${forData.map((m) => m.file).join(', ')} name no train files, so each would apply to \`data\`: give at most one such mapping`);
+  if (forData.length === 1 && dataFiles.length === 0) throw new Error(`train: ${forData[0]!.file} names no train files and there is no \`data\` to apply it to`);
   // the label set's own files are in taxonomy ids already; a mapping without files applies to --data
   let train: LabelledExample[] = setFiles.length ? await readChecked(setFiles, field, 'label set', skip, warn) : [];
   if (options.pool?.length) {
-    if (poolLabelFiles.length === 0) throw new Error(`train: --pool was given but ${options.labels ?? 'the label set'} has no pool_labels files (taxonomy.yaml pool_labels:)`);
+    if (poolLabelFiles.length === 0) throw new Error(`train: \`pool\` was given but ${options.labels ?? 'the label set'} has no pool_labels files (taxonomy.yaml pool_labels:)`);
     const { examples, errors } = await readLabelled(poolLabelFiles, { pool: await readPool(options.pool), field });
     if (errors.length > 0) {
       const msg = `${errors.length} bad line(s) in the pool labels:\n${formatErrors(errors)}`;
-      if (!skip) throw new Error(`train: ${msg}\n(fix them, or pass --skip-bad-lines to train without them)`);
+      if (!skip) throw new Error(`train: ${msg}\n(fix them, or set \`skipBadLines\` to train without them)`);
       warn(`skipping ${msg}`);
     }
     const w = options.poolWeight ?? 1;
@@ -130,7 +130,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     files = [...files, ...mfiles];
     train = train.concat(mapped(await readChecked(mfiles, field, `${m.dataset} training`, skip, warn), m, topicSet, log));
   }
-  if (files.length === 0) throw new Error('train: no data: give --data FILE..., --labels DIR or --map with train files');
+  if (files.length === 0) throw new Error('train: no data: give `data` files, a `labels` folder or a `map` with train files');
   if (train.length === 0) throw new Error(`train: no usable examples in ${files.join(', ')}`);
   const labels = labelOrder ?? [...new Set(train.flatMap((e) => e.labels))].sort();
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -219,7 +219,7 @@ async function readChecked(files: string[], field: string, what: string, skip: b
   const { examples, errors } = await readLabelled(files, { field });
   if (errors.length > 0) {
     const msg = `${errors.length} bad line(s) in the ${what} data:\n${formatErrors(errors)}`;
-    if (!skip) throw new Error(`train: ${msg}\n(fix them, or pass --skip-bad-lines to train without them)`);
+    if (!skip) throw new Error(`train: ${msg}\n(fix them, or set \`skipBadLines\` to train without them)`);
     log(`skipping ${msg}`);
   }
   return examples;
@@ -251,11 +251,11 @@ export function autoEpochs(n: number, batchSize: number): number {
 }
 
 function validateHyper(h: { epochs: number; batchSize: number; dim: number; lr: number; seed: number }): void {
-  if (!Number.isInteger(h.epochs) || h.epochs < 1) throw new Error(`train: --epochs must be a positive integer, got ${h.epochs}`);
-  if (!Number.isInteger(h.batchSize) || h.batchSize < 1) throw new Error(`train: --batch-size must be a positive integer, got ${h.batchSize}`);
-  if (!Number.isInteger(h.dim) || h.dim < 1) throw new Error(`train: --dim must be a positive integer, got ${h.dim}`);
-  if (!(h.lr > 0)) throw new Error(`train: --lr must be > 0, got ${h.lr}`);
-  if (!Number.isInteger(h.seed)) throw new Error(`train: --seed must be an integer, got ${h.seed}`);
+  if (!Number.isInteger(h.epochs) || h.epochs < 1) throw new Error(`train: \`epochs\` must be a positive integer, got ${h.epochs}`);
+  if (!Number.isInteger(h.batchSize) || h.batchSize < 1) throw new Error(`train: \`batchSize\` must be a positive integer, got ${h.batchSize}`);
+  if (!Number.isInteger(h.dim) || h.dim < 1) throw new Error(`train: \`dim\` must be a positive integer, got ${h.dim}`);
+  if (!(h.lr > 0)) throw new Error(`train: \`lr\` must be > 0, got ${h.lr}`);
+  if (!Number.isInteger(h.seed)) throw new Error(`train: \`seed\` must be an integer, got ${h.seed}`);
 }
 
 /** Metrics of trained weights on an encoded set, in plain JS (no tfjs needed during training). */

@@ -1,6 +1,6 @@
 /** --shard I/N parsing and the Slurm array defaults. */
 import { describe, expect, it } from 'vitest';
-import { parseShardSpec, selectShards } from '../src/executor/shard-select.js';
+import { parseShardSpec, selectShards } from '../src/cli/shard-select.js';
 
 describe('parseShardSpec', () => {
   it('parses I/N', () => {

@@ -9,7 +9,7 @@ import { buildReport } from '../src/report/build-report.js';
 import { loadTokenCounter } from '../src/report/token-counter.js';
 import { copiesFor } from '../src/sample/copies.js';
 import { runSample, type SampleStats } from '../src/sample/run-sample.js';
-import { hash53, uniform } from '../src/sample/seeded-hash.js';
+import { hash53, uniform } from '../src/model/seeded-hash.js';
 import type { ErrorRecord } from '../src/types.js';
 
 let dir: string;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { cliMessage } from './run-command.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerLabelsCommand } from './commands/labels.js';
@@ -38,7 +39,7 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else {
-    process.stderr.write(`topicmix: ${(err as Error).message}\n`);
+    process.stderr.write(`topicmix: ${cliMessage((err as Error).message)}\n`);
     if (process.env.TOPICMIX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     process.exitCode = 1;
   }

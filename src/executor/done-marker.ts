@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic-writer.js';
 import type { ClassifyCounts } from '../pipeline/classify-files.js';
-import { UsageError } from '../report/command-support.js';
-import type { ShardId } from './shard-select.js';
+import { UsageError } from '../errors.js';
+import type { ShardId } from './shard-files.js';
 
 export const MARKER_SCHEMA = 'topicmix/shard-done@1';
 

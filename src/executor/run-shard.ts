@@ -7,7 +7,7 @@ import { resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../io/line-reader.js';
 import { classifyFiles, type ClassifyCounts, type ClassifyFilesOptions } from '../pipeline/classify-files.js';
 import { buildReport } from '../report/build-report.js';
-import { UsageError } from '../report/command-support.js';
+import { UsageError } from '../errors.js';
 import { readModelIdentity } from '../report/model-info.js';
 import { prettyJson } from '../report/pretty-json.js';
 import type { ModelIdentity } from '../report/report-types.js';
@@ -16,7 +16,7 @@ import { MARKER_SCHEMA, markerMismatch, readMarker, writeMarker, type MarkerInpu
 import { modelFilesHash } from './model-hash.js';
 import { clearShard, shardPaths } from './shard-files.js';
 import { planShardsBySize, sizeInputs, type ShardInput } from './shard-plan.js';
-import type { ShardId } from './shard-select.js';
+import type { ShardId } from './shard-files.js';
 
 /** How the partial report of each part is counted (the `report` command's options; same defaults). */
 export interface ShardReportOptions {
@@ -86,7 +86,7 @@ interface ShardJob {
 }
 
 async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
-  if (o.inputs.length === 0 || o.inputs.includes('-')) throw new UsageError('--output-dir needs input files (stdin cannot be split into shards)');
+  if (o.inputs.length === 0 || o.inputs.includes('-')) throw new UsageError('a sharded run needs input files (stdin cannot be split into shards)');
   const files = await resolveInputs(o.inputs);
   const sized = await sizeInputs(files);
   const plan = planShardsBySize(sized, o.count, o.minRangeBytes === undefined ? {} : { minRangeBytes: o.minRangeBytes });
@@ -151,7 +151,7 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
       if (diff !== null) {
         throw new UsageError(
           `${paths.marker}: shard ${index} was done with other inputs or settings (${diff}); ` +
-            'run without --resume to redo every shard, or use another --output-dir',
+            'run without `resume` to redo every shard, or use another `outDir`',
         );
       }
       const outputs = [paths.part, paths.report, ...(marker.outputs.errors === null ? [] : [paths.errors])];
@@ -184,7 +184,6 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
     termCapacity: job.report.termCapacity,
     topTerms: job.report.topTerms,
     maxLineBytes: job.settings.max_line_bytes,
-    progress: false,
   });
   await writeFileAtomic(paths.report, prettyJson(report));
   const seconds = (performance.now() - t0) / 1000;

@@ -63,3 +63,9 @@ export async function clearShard(outDir: string, index: number): Promise<void> {
   await removeTemps(outDir, [plain.part, gz.part, plain.errors, plain.report].map((p) => basename(p)));
   await removeTemps(join(outDir, DONE_DIR), [basename(plain.marker)]);
 }
+
+/** Shard `index` (0-based) of `count`. */
+export interface ShardId {
+  index: number;
+  count: number;
+}

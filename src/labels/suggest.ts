@@ -1,4 +1,4 @@
-import { uniform } from '../sample/seeded-hash.js';
+import { uniform } from '../model/seeded-hash.js';
 
 /** A pool document offered for labelling. */
 export interface PoolDoc {

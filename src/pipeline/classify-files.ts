@@ -51,9 +51,14 @@ export interface ClassifyCounts {
   skipped?: Record<string, number>;
 }
 
+/** A run stopped by its error budget (`maxErrors`); `counts` are the lines read up to the stop. */
 export class TooManyErrors extends Error {
-  constructor(readonly counts: ClassifyCounts, limit: number) {
-    super(`stopped: ${counts.errors} bad lines, more than --max-errors ${limit}`);
+  override name = 'TooManyErrors';
+  constructor(
+    readonly counts: ClassifyCounts,
+    readonly limit: number,
+  ) {
+    super(`stopped: ${counts.errors} bad lines, more than \`maxErrors\` ${limit}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ErrorRecord } from '../types.js';
 import { ReportBuilder } from './report-builder.js';
 import { HIST_BINS, type ModelIdentity, type Report } from './report-types.js';
-import { scanTaggedFiles } from './scan-tagged.js';
+import { scanTaggedFiles, type ScanProgress } from './scan-tagged.js';
 import { countChars, type TokenCounter } from './token-counter.js';
 
 export const MISSING_GROUP = '(missing)';
@@ -16,7 +16,7 @@ export interface BuildReportOptions {
   termCapacity: number;
   topTerms: number;
   maxLineBytes?: number;
-  progress?: boolean;
+  onProgress?: (p: ScanProgress) => void;
   onError?: (rec: ErrorRecord) => Promise<void> | void;
 }
 
@@ -46,7 +46,7 @@ export async function buildReport(files: string[], opts: BuildReportOptions): Pr
   const labels = opts.model === null ? null : new Set(opts.model.labels);
   const counts = await scanTaggedFiles(
     files,
-    { textField: opts.textField, labels, progressLabel: 'report', ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }), ...(opts.progress === undefined ? {} : { progress: opts.progress }) },
+    { textField: opts.textField, labels, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }), ...(opts.onProgress && { onProgress: opts.onProgress }) },
     {
       onDoc(doc, line) {
         builder.addDoc(doc, {

@@ -1,4 +1,3 @@
-import type { WeightsFile } from '../rebalance/weights-types.js';
 import type { Report } from './report-types.js';
 
 export function fmtInt(n: number): string {
@@ -42,12 +41,6 @@ export interface Comparison {
   topics: Array<{ key: string; current: number; target: number; achieved: number }>;
   langs: Array<{ key: string; current: number; target: number; achieved: number }>;
   shortfalls: string[];
-}
-
-export function comparisonOf(w: WeightsFile): Comparison {
-  const rows = (xs: WeightsFile['by_topic']): Comparison['topics'] =>
-    xs.map((r) => ({ key: r.key, current: r.available_share, target: r.target_share, achieved: r.achieved_share }));
-  return { unit: w.unit, method: w.method, topics: rows(w.by_topic), langs: rows(w.by_lang), shortfalls: w.shortfalls.map((s) => s.message) };
 }
 
 /** Distinct languages of the report in display order. */

@@ -1,7 +1,6 @@
 import { readLineBatches, type RawLine } from '../io/line-reader.js';
 import { errorRecord, parseDocLine } from '../io/records.js';
 import type { ErrorRecord } from '../types.js';
-import { InputProgress } from './progress.js';
 import { parseTaggedDoc, type TaggedDoc } from './tagged-doc.js';
 
 export interface TaggedLine {
@@ -15,9 +14,17 @@ export interface ScanOptions {
   /** Known label set (from the model); null accepts any label. */
   labels: ReadonlySet<string> | null;
   maxLineBytes?: number;
-  /** Label of the progress bar (shown only when stderr is a TTY). */
-  progressLabel: string;
-  progress?: boolean;
+  /** Called after each batch of lines and when a file ends (e.g. to draw a progress bar). */
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/** Where a scan is: file `fileIndex` of `files`, `offset` bytes into it (of its stored bytes), `lines` read in all. */
+export interface ScanProgress {
+  fileIndex: number;
+  offset: number;
+  lines: number;
+  /** True when file `fileIndex` has been read to its end. */
+  fileDone: boolean;
 }
 
 export interface ScanHandlers {
@@ -36,9 +43,8 @@ export interface ScanCounts {
 /** Stream tagged JSONL files once, handing each good document and each bad line to the handlers. */
 export async function scanTaggedFiles(files: string[], opts: ScanOptions, handlers: ScanHandlers): Promise<ScanCounts> {
   const counts: ScanCounts = { read: 0, counted: 0, errors: 0 };
-  const progress = await InputProgress.start(files, opts.progressLabel, opts.progress);
   const readOpts = opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes };
-  try {
+  {
     for (let i = 0; i < files.length; i++) {
       const file = files[i]!;
       handlers.onFile?.(file);
@@ -63,12 +69,10 @@ export async function scanTaggedFiles(files: string[], opts: ScanOptions, handle
           if (pending !== undefined) await pending;
         }
         const last = batch[batch.length - 1]!;
-        progress.update(i, last.byteOffset + last.byteLength, batch.length);
+        opts.onProgress?.({ fileIndex: i, offset: last.byteOffset + last.byteLength, lines: counts.read, fileDone: false });
       }
-      progress.fileDone(i);
+      opts.onProgress?.({ fileIndex: i, offset: 0, lines: counts.read, fileDone: true });
     }
-  } finally {
-    progress.stop();
   }
   return counts;
 }

@@ -1,11 +1,11 @@
 import { errorRecord } from '../io/records.js';
 import { cellKey } from '../rebalance/corpus-cells.js';
 import type { WeightsFile } from '../rebalance/weights-types.js';
-import { scanTaggedFiles, type ScanCounts } from '../report/scan-tagged.js';
+import { scanTaggedFiles, type ScanCounts, type ScanProgress } from '../report/scan-tagged.js';
 import { countChars } from '../report/token-counter.js';
 import type { ErrorRecord } from '../types.js';
 import { copiesFor } from './copies.js';
-import { uniform } from './seeded-hash.js';
+import { uniform } from '../model/seeded-hash.js';
 
 export interface SampleSink {
   write(chunk: string): Promise<void> | undefined;
@@ -19,7 +19,7 @@ export interface SampleOptions {
   /** Write `{id, file, line, copies, ...}` per kept document instead of the documents. */
   manifest: boolean;
   maxLineBytes?: number;
-  progress?: boolean;
+  onProgress?: (p: ScanProgress) => void;
   onError?: (rec: ErrorRecord) => Promise<void> | void;
 }
 
@@ -80,9 +80,8 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
     {
       textField: opts.textField,
       labels,
-      progressLabel: 'sample',
       ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
-      ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+      ...(opts.onProgress && { onProgress: opts.onProgress }),
     },
     {
       onDoc(doc, line) {

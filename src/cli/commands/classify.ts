@@ -5,8 +5,8 @@ import { loadClassifier, loadModelHandle } from '../../classifier.js';
 import { resolveInputs } from '../../io/inputs.js';
 import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../pipeline/classify-files.js';
 import { backend, int, note, num } from '../options.js';
-// sharded output (--output-dir, --shard, --resume, ...): src/executor/
-import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from '../../executor/classify-shard-options.js';
+import { cliMessage } from '../run-command.js';
+import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
 import { progressBar } from '../progress.js';
 
 /** The flags of `classify`: the ones a sharded run also uses, plus single-output and speed options. */
@@ -76,7 +76,7 @@ export function registerClassifyCommand(program: Command): void {
         bar?.stop();
         if (err instanceof TooManyErrors) {
           note(`read ${err.counts.read}, tagged ${err.counts.tagged}, errors ${err.counts.errors}`);
-          note(`topicmix: ${err.message}; ${f.output === '-' ? 'output ends with the lines read before the stop' : 'no output written'}`);
+          note(`topicmix: ${cliMessage(err.message)}; ${f.output === '-' ? 'output ends with the lines read before the stop' : 'no output written'}`);
           process.exitCode = 2;
           return;
         }

@@ -4,7 +4,8 @@ import { parseAmount } from '../../rebalance/amount.js';
 import { formatWeightsSummary } from '../../rebalance/format-summary.js';
 import { rebalance } from '../../rebalance/plan.js';
 import { readTargetSpec } from '../../rebalance/target-spec.js';
-import { UsageError, nonNegativeNumberArg, positiveNumberArg, runCommand } from '../../report/command-support.js';
+import { UsageError } from '../../errors.js';
+import { nonNegativeNumberArg, positiveNumberArg, runCommand } from '../run-command.js';
 import { prettyJson } from '../../report/pretty-json.js';
 import { readReport } from '../../report/read-report.js';
 

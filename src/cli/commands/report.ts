@@ -5,15 +5,12 @@ import { rebalance } from '../../rebalance/plan.js';
 import { readWeights } from '../../rebalance/read-weights.js';
 import { readTargetSpec } from '../../rebalance/target-spec.js';
 import { buildReport } from '../../report/build-report.js';
-import {
-  ErrorSink,
-  UsageError,
-  nonNegativeIntArg,
-  positiveIntArg,
-  probabilityArg,
-  runCommand,
-} from '../../report/command-support.js';
-import { comparisonOf, type Comparison } from '../../report/format-common.js';
+import { UsageError } from '../../errors.js';
+import { ErrorSink } from '../../io/error-sink.js';
+import { InputProgress } from '../input-progress.js';
+import { nonNegativeIntArg, positiveIntArg, probabilityArg, runCommand } from '../run-command.js';
+import { comparisonOf } from '../../rebalance/comparison.js';
+import type { Comparison } from '../../report/format-common.js';
 import { formatCsv } from '../../report/format-csv.js';
 import { formatHtml } from '../../report/format-html.js';
 import { formatMarkdown } from '../../report/format-md.js';
@@ -102,6 +99,7 @@ async function countReport(files: string[], opts: ReportOptions): Promise<Report
     model = { ...model, calibration: await calibrationFromLabelled(opts.model, opts.calibration) };
   }
   const errors = await ErrorSink.open(opts.errors);
+  const progress = await InputProgress.start(files, 'report', opts.progress);
   try {
     const { report, warnings } = await buildReport(files, {
       textField: opts.textField,
@@ -111,16 +109,19 @@ async function countReport(files: string[], opts: ReportOptions): Promise<Report
       uncertainBelow: opts.uncertainBelow,
       termCapacity: opts.termCapacity,
       topTerms: opts.topTerms,
-      progress: opts.progress && process.stderr.isTTY === true,
+      onProgress: progress.update,
       ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
       onError: (rec) => errors.write(rec),
     });
+    progress.stop();
     await errors.commit();
     for (const w of warnings) process.stderr.write(`topicmix report: warning: ${w}\n`);
     return report;
   } catch (err) {
     await errors.abort();
     throw err;
+  } finally {
+    progress.stop();
   }
 }
 

@@ -2,7 +2,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { AtomicWriter, writeFileAtomic } from '../../io/atomic-writer.js';
 import { resolveInputs } from '../../io/inputs.js';
 import { readWeights } from '../../rebalance/read-weights.js';
-import { ErrorSink, positiveIntArg, runCommand } from '../../report/command-support.js';
+import { ErrorSink } from '../../io/error-sink.js';
+import { InputProgress } from '../input-progress.js';
+import { positiveIntArg, runCommand } from '../run-command.js';
 import { prettyJson } from '../../report/pretty-json.js';
 import { runSample } from '../../sample/run-sample.js';
 
@@ -46,6 +48,7 @@ export function registerSampleCommand(program: Command): void {
         const files = await resolveInputs(patterns);
         const errors = await ErrorSink.open(opts.errors);
         let out: AtomicWriter | null = null;
+        const progress = await InputProgress.start(files, 'sample', opts.progress);
         try {
           out = await AtomicWriter.open(opts.output);
           const stats = await runSample(files, out, {
@@ -54,10 +57,11 @@ export function registerSampleCommand(program: Command): void {
             idField: opts.idField,
             textField: opts.textField,
             manifest: opts.manifest === true,
-            progress: opts.progress && process.stderr.isTTY === true,
+            onProgress: progress.update,
             ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
             onError: (rec) => errors.write(rec),
           });
+          progress.stop();
           await out.commit();
           await errors.commit();
           if (opts.stats !== undefined) await writeFileAtomic(opts.stats, prettyJson(stats));
@@ -77,6 +81,8 @@ export function registerSampleCommand(program: Command): void {
           await out?.abort();
           await errors.abort();
           throw err;
+        } finally {
+          progress.stop();
         }
       });
     });

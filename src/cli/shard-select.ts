@@ -1,10 +1,5 @@
-import { UsageError } from '../report/command-support.js';
-
-/** Shard `index` (0-based) of `count`. */
-export interface ShardId {
-  index: number;
-  count: number;
-}
+import type { ShardId } from '../executor/shard-files.js';
+import { UsageError } from '../errors.js';
 
 /** Which shards one process runs. */
 export interface ShardSelection {

@@ -1,11 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { AtomicWriter } from '../io/atomic-writer.js';
-import type { ErrorRecord } from '../types.js';
-
-/** Wrong use of options, reported like an input problem (message on stderr, exit code 1). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 const USER_ERRORS = new Set([
   'InputError',
@@ -18,6 +11,17 @@ const USER_ERRORS = new Set([
   'UsageError',
 ]);
 
+/** Library option names whose flag is not their kebab-case form. */
+const FLAG_OF: Record<string, string> = { outDir: '--output-dir' };
+
+/**
+ * A library message for the command line: options the library names in backticks (`maxErrors`) become
+ * the flags that set them (--max-errors).
+ */
+export function cliMessage(message: string): string {
+  return message.replace(/`([a-z][A-Za-z]*)`/g, (_, name: string) => FLAG_OF[name] ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+}
+
 /**
  * Run a command body: problems with the user's files or options become one line on stderr and exit
  * code 1 (exitCode, not exit(), so pending output is flushed); anything else is a bug and is rethrown.
@@ -27,7 +31,7 @@ export async function runCommand(name: string, body: () => Promise<void>): Promi
     await body();
   } catch (err) {
     if (err instanceof Error && USER_ERRORS.has(err.name)) {
-      process.stderr.write(`topicmix ${name}: ${err.message}\n`);
+      process.stderr.write(`topicmix ${name}: ${cliMessage(err.message)}\n`);
       process.exitCode = 1;
       return;
     }
@@ -63,25 +67,4 @@ export function nonNegativeNumberArg(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
   return n;
-}
-
-/** Error records go to --errors FILE as JSONL when asked; they are always counted. */
-export class ErrorSink {
-  private constructor(private readonly writer: AtomicWriter | null) {}
-
-  static async open(path: string | undefined): Promise<ErrorSink> {
-    return new ErrorSink(path === undefined ? null : await AtomicWriter.open(path));
-  }
-
-  write(rec: ErrorRecord): Promise<void> | undefined {
-    return this.writer?.write(`${JSON.stringify(rec)}\n`);
-  }
-
-  async commit(): Promise<void> {
-    await this.writer?.commit();
-  }
-
-  async abort(): Promise<void> {
-    await this.writer?.abort();
-  }
 }

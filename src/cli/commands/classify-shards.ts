@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { loadClassifier, loadModelHandle } from '../classifier.js';
-import { int, note } from '../cli/options.js';
-import type { BackendPreference } from '../model/backend.js';
-import { TooManyErrors } from '../pipeline/classify-files.js';
-import { UsageError } from '../report/command-support.js';
-import { runShards, type ExtraClassifyOptions, type ShardResult } from './run-shard.js';
-import { selectShards } from './shard-select.js';
-import { shardName } from './shard-files.js';
+import { loadClassifier, loadModelHandle } from '../../classifier.js';
+import { int, note } from '../options.js';
+import { cliMessage } from '../run-command.js';
+import type { BackendPreference } from '../../model/backend.js';
+import { TooManyErrors } from '../../pipeline/classify-files.js';
+import { UsageError } from '../../errors.js';
+import { runShards, type ExtraClassifyOptions, type ShardResult } from '../../executor/run-shard.js';
+import { selectShards } from '../shard-select.js';
+import { shardName } from '../../executor/shard-files.js';
 
 /** The options addShardOptions adds to `classify`. */
 export interface ShardFlags {
@@ -111,7 +112,7 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
   } catch (err) {
     if (err instanceof TooManyErrors) {
       note(`read ${total.read + err.counts.read}, tagged ${total.tagged + err.counts.tagged}, errors ${total.errors + err.counts.errors}`);
-      note(`topicmix: ${err.message}; that shard is not done (its error records are in ${f.outputDir})`);
+      note(`topicmix: ${cliMessage(err.message)}; that shard is not done (its error records are in ${f.outputDir})`);
       process.exitCode = 2;
       return true;
     }
