@@ -14,7 +14,6 @@ import {
   readLineBatches,
   readLines,
   type RawLine,
-  type ReadLinesOptions,
 } from '../src/io/line-reader.js';
 import { lineFiles } from './helpers/line-files.js';
 

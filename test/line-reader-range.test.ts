@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/io/inputs.js';
-import { countNewlinesBefore, readLines, type RawLine, type ReadLinesOptions } from '../src/io/line-reader.js';
+import { countNewlinesBefore, type RawLine, type ReadLinesOptions } from '../src/io/line-reader.js';
 import { lineFiles } from './helpers/line-files.js';
 import { rng } from './helpers/random.js';
 

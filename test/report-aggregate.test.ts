@@ -16,7 +16,6 @@ async function report(files: string[], extra: { groupBy?: string; model?: boolea
     uncertainBelow: 0.5,
     termCapacity: 50,
     topTerms: 5,
-    progress: false,
     onError: (e) => {
       extra.errors?.push(e);
     },

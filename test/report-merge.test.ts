@@ -29,7 +29,6 @@ async function reportOf(files: string[], opts: { tokenizer?: TokenizerName; mode
     uncertainBelow: 0.5,
     termCapacity: opts.termCapacity ?? 500,
     topTerms: 10,
-    progress: false,
   });
   // Partial reports travel as JSON files.
   return parseReport(JSON.stringify(report), files.join('+'));

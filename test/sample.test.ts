@@ -50,7 +50,6 @@ beforeAll(async () => {
     uncertainBelow: 0.5,
     termCapacity: 0,
     topTerms: 0,
-    progress: false,
   });
   const spec = parseTargetSpec('unit: docs\nmax_repeat: 4\ntopics: {a: 0.1, b: 0.3, c: 0.35, d: 0.25}', 'target.yaml');
   weights = await rebalance(report, spec, { reportFile: 'report.json', targetFile: 'target.yaml', normalise: false });
@@ -71,7 +70,7 @@ async function sample(files: string[], seed: number, manifest = false, w: Weight
         return undefined;
       },
     },
-    { weights: w, seed, idField: 'id', textField: 'text', manifest, progress: false, onError: (e) => void errors.push(e) },
+    { weights: w, seed, idField: 'id', textField: 'text', manifest, onError: (e) => void errors.push(e) },
   );
   return { out: chunks.join(''), stats, errors };
 }
