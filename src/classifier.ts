@@ -6,26 +6,13 @@ import { useBackend, type BackendName, type BackendPreference } from './model/ba
 import type { ModelMetadata } from './model/metadata.js';
 import { readModelDir, readModelJson } from './model/model-files.js';
 import { TfjsScorer } from './model/scorer.js';
+import { topIndices } from './model/top-k.js';
+import { PREDICT_DEFAULTS } from './defaults.js';
 import { scriptOf, type ScriptCounts } from './text/script.js';
 import type { Prediction, Script, TopicScore } from './types.js';
 import { PACKAGE_ROOT } from './version.js';
 
-/** Indices of the k largest probabilities, largest first (ties: lower index first). */
-export function topIndices(p: Float32Array, k: number, out: number[] = []): number[] {
-  out.length = 0;
-  for (let j = 0; j < p.length; j++) {
-    if (out.length < k) out.push(j);
-    else if (p[j]! > p[out[k - 1]!]!) out[k - 1] = j;
-    else continue;
-    // bubble the new entry up; strict < keeps the lower index first on ties
-    for (let pos = out.length - 1; pos > 0 && p[out[pos - 1]!]! < p[out[pos]!]!; pos--) {
-      const t = out[pos]!;
-      out[pos] = out[pos - 1]!;
-      out[pos - 1] = t;
-    }
-  }
-  return out;
-}
+export { topIndices };
 
 /** Folder of the model shipped with the package, used when no model is named. */
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'default');
@@ -42,7 +29,7 @@ export interface PredictOptions {
 export interface LoadOptions extends PredictOptions {
   /** 'auto' (default): tfjs-node when installed, else wasm, else cpu. */
   backend?: BackendPreference;
-  /** Documents per tfjs call in classifyBatch / classifyStream. Default 1024. */
+  /** Documents per tfjs call in classifyBatch / classifyStream. Default PREDICT_DEFAULTS.batchSize (1024). */
   batchSize?: number;
 }
 
@@ -76,13 +63,13 @@ export interface ModelHandle {
 export async function loadModelHandle(dir?: string, options: LoadOptions = {}): Promise<ModelHandle> {
   const modelDir = dir ?? DEFAULT_MODEL_DIR;
   const { meta } = await readModelJson(modelDir);
-  const defaults = resolve(options, { topK: 3, threshold: 0, allScores: false });
+  const defaults = resolve(options, PREDICT_DEFAULTS);
   return {
     dir: modelDir,
     labels: meta.labels,
     metadata: meta,
     backend: options.backend ?? 'auto',
-    batchSize: options.batchSize ?? 1024,
+    batchSize: options.batchSize ?? PREDICT_DEFAULTS.batchSize,
     predictOptions: (o) => (o ? resolve(o, defaults) : defaults),
   };
 }
@@ -107,8 +94,8 @@ export class Classifier implements ModelHandle {
     this.featurizer = featurizer;
     this.scorer = scorer;
     this.backend = backend;
-    this.batchSize = options.batchSize ?? 1024;
-    this.defaults = resolve(options, { topK: 3, threshold: 0, allScores: false });
+    this.batchSize = options.batchSize ?? PREDICT_DEFAULTS.batchSize;
+    this.defaults = resolve(options, PREDICT_DEFAULTS);
   }
 
   /** Classifies one text (synchronous). */

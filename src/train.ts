@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { computeMetrics, type EvalMetrics } from './eval/metrics.js';
-import { DEFAULT_FEATURIZER_CONFIG, Featurizer, type FeaturizerConfig } from './features/featurizer.js';
+import { AUTO_TRAIN, FEATURIZER_DEFAULTS, TRAIN_DEFAULTS } from './defaults.js';
+import { Featurizer, type FeaturizerConfig } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { formatErrors, readLabelled, readPool } from './io/labelled.js';
 import { writeFileAtomic } from './io/atomic-writer.js';
@@ -13,6 +14,7 @@ import { encodeExamples, type EncodedDataset } from './model/dataset.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model/metadata.js';
 import { writeModelDir, type WeightQuantization } from './model/model-files.js';
 import { forward, type ModelParams } from './model/params.js';
+import { argmax } from './model/top-k.js';
 import { trainSparse, type EpochInfo } from './model/train-sparse.js';
 import { renderModelCard } from './model-card.js';
 import type { LabelledExample } from './types.js';
@@ -33,9 +35,9 @@ export interface TrainOptions {
    * and trained on, except rows with `split: heldout`, which are never trained on.
    */
   pool?: string[];
-  /** Weight of each pool-label row (web pages), multiplied with its own weight. Default 1. */
+  /** Weight of each pool-label row (web pages), multiplied with its own weight. Default TRAIN_DEFAULTS.poolWeight (1). */
   poolWeight?: number;
-  /** Root for the files named in mappings. Default: the current directory. */
+  /** Root for the files named in mappings. Default TRAIN_DEFAULTS.dataRoot (the current directory). */
   dataRoot?: string;
   /** Dev files: the epoch with the best dev accuracy is kept and dev metrics go into the model card. */
   dev?: string[];
@@ -43,23 +45,24 @@ export interface TrainOptions {
   out: string;
   /** Model name stored in the metadata. Default: the output folder's name. */
   name?: string;
-  /** Text field. Default 'text'. */
+  // Defaults of everything below: TRAIN_DEFAULTS, AUTO_TRAIN and FEATURIZER_DEFAULTS in defaults.ts.
+  /** Text field. */
   field?: string;
   seed?: number;
-  /** Default 'auto': about 800 updates in all, at least 5 epochs, at most 30. */
+  /** 'auto': about AUTO_TRAIN.updates updates in all, within [AUTO_TRAIN.minEpochs, AUTO_TRAIN.maxEpochs]. */
   epochs?: number | 'auto';
-  /** Default 'auto': 16 for small data up to 128 for large. */
+  /** 'auto': from AUTO_TRAIN.minBatchSize for small data up to AUTO_TRAIN.maxBatchSize for large. */
   batchSize?: number | 'auto';
   dim?: number;
   lr?: number;
-  /** Default 'balanced': every class weighs the same in the loss, whatever its share of the labelled data (labelled sets are rarely sampled like the corpus, and rare topics matter). */
+  /** 'balanced': every class weighs the same in the loss, whatever its share of the labelled data. */
   classWeight?: 'none' | 'balanced';
   buckets?: number;
   ngrams?: 1 | 2;
   zhTokens?: 'chars' | 'jieba';
   stem?: boolean;
   quantize?: WeightQuantization;
-  /** Skip malformed training lines (reported) instead of failing. Default false. */
+  /** Skip malformed training lines (reported) instead of failing. */
   skipBadLines?: boolean;
   onLog?: (msg: string) => void;
   /** Things the user should see even without verbose logging (skipped bad lines). Default: onLog. */
@@ -81,7 +84,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const log = options.onLog ?? (() => {});
   const warn = options.onWarn ?? log;
-  const field = options.field ?? 'text';
+  const field = options.field ?? TRAIN_DEFAULTS.field;
   const dataFiles = options.data ?? [];
   let setFiles: string[] = [];
   let poolLabelFiles: string[] = [];
@@ -97,7 +100,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     abstain = set.taxonomy.abstain?.id;
   }
 
-  const skip = options.skipBadLines ?? false;
+  const skip = options.skipBadLines ?? TRAIN_DEFAULTS.skipBadLines;
   const maps = await Promise.all((options.map ?? []).map(loadMapping));
   const topicSet = labelOrder ? new Set(labelOrder) : undefined;
   const forData = maps.filter((m) => m.train.length === 0);
@@ -113,7 +116,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       if (!skip) throw new Error(`train: ${msg}\n(fix them, or set \`skipBadLines\` to train without them)`);
       warn(`skipping ${msg}`);
     }
-    const w = options.poolWeight ?? 1;
+    const w = options.poolWeight ?? TRAIN_DEFAULTS.poolWeight;
     const rows = examples.filter((e) => e.annotation?.split !== 'heldout').map((e) => ({ ...e, weight: e.weight * w }));
     log(`pool labels: ${rows.length} rows trained on, ${examples.length - rows.length} held out (split heldout)`);
     train = train.concat(rows);
@@ -124,7 +127,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     train = train.concat(forData.length ? mapped(own, forData[0]!, topicSet, log) : own);
   }
   let files = [...setFiles, ...dataFiles];
-  const dataRoot = options.dataRoot ?? '.';
+  const dataRoot = options.dataRoot ?? TRAIN_DEFAULTS.dataRoot;
   for (const m of maps.filter((x) => x.train.length > 0)) {
     const mfiles = mappingFiles(m, 'train', dataRoot);
     files = [...files, ...mfiles];
@@ -141,7 +144,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   checkKnown(devExamples, labelIndex, 'dev data', 'the training labels');
 
   const featurizerConfig: FeaturizerConfig = {
-    ...DEFAULT_FEATURIZER_CONFIG,
+    ...FEATURIZER_DEFAULTS,
     ...(options.buckets !== undefined && { buckets: options.buckets }),
     ...(options.ngrams !== undefined && { ngrams: options.ngrams }),
     ...(options.zhTokens !== undefined && { zhTokens: options.zhTokens }),
@@ -153,12 +156,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const devSet = devExamples.length ? encodeExamples(devExamples, labelIndex, featurizer) : undefined;
   log(`featurized ${train.length} training${devSet ? ` and ${devExamples.length} dev` : ''} examples in ${((performance.now() - tf0) / 1000).toFixed(2)} s (${(trainSet.ids.length / train.length).toFixed(0)} ids/doc)`);
 
-  const batchSize = options.batchSize === undefined || options.batchSize === 'auto' ? autoBatchSize(train.length) : options.batchSize;
-  const epochs = options.epochs === undefined || options.epochs === 'auto' ? autoEpochs(train.length, batchSize) : options.epochs;
-  const seed = options.seed ?? 1;
-  const dim = options.dim ?? 32;
-  const lr = options.lr ?? 0.01;
-  const classWeight = options.classWeight ?? 'balanced';
+  const batchOption = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
+  const batchSize = batchOption === 'auto' ? autoBatchSize(train.length) : batchOption;
+  const epochOption = options.epochs ?? TRAIN_DEFAULTS.epochs;
+  const epochs = epochOption === 'auto' ? autoEpochs(train.length, batchSize) : epochOption;
+  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
+  const dim = options.dim ?? TRAIN_DEFAULTS.dim;
+  const lr = options.lr ?? TRAIN_DEFAULTS.lr;
+  const classWeight = options.classWeight ?? TRAIN_DEFAULTS.classWeight;
+  const quantize = options.quantize ?? TRAIN_DEFAULTS.quantize;
   validateHyper({ epochs, batchSize, dim, lr, seed });
   log(`training: ${labels.length} labels, dim ${dim}, ${featurizerConfig.buckets} buckets, ${epochs} epochs, batch ${batchSize}, lr ${lr}, seed ${seed}`);
   const result = trainSparse(trainSet, featurizerConfig.buckets, labels.length, {
@@ -203,8 +209,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   };
   // describing the layers topology needs a tfjs backend; the cpu one starts instantly (wasm compiles)
   await useBackend('cpu');
-  const { weightBytes } = await writeModelDir(options.out, result.params, meta, options.quantize ?? 'float32');
-  await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: options.quantize ?? 'float32' }));
+  const { weightBytes } = await writeModelDir(options.out, result.params, meta, quantize);
+  await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: quantize }));
   const seconds = (performance.now() - t0) / 1000;
   return { dir: options.out, meta, history: result.history, ...(devMetrics && { devMetrics }), seconds, weightBytes };
 }
@@ -238,16 +244,16 @@ function checkKnown(examples: readonly LabelledExample[], index: ReadonlyMap<str
   if (count > 0) throw new Error(`train: ${count} unknown label(s) in the ${what}:\n${bad.join('\n')}${count > bad.length ? `\n... and ${count - bad.length} more` : ''}`);
 }
 
-/** Batch size for n examples: small data needs more, smaller updates. */
+/** Batch size for n examples (AUTO_TRAIN): small data needs more, smaller updates. */
 export function autoBatchSize(n: number): number {
-  const b = 2 ** Math.round(Math.log2(Math.max(1, n / 150)));
-  return Math.min(128, Math.max(16, b));
+  const b = 2 ** Math.round(Math.log2(Math.max(1, n / AUTO_TRAIN.examplesPerBatchStep)));
+  return Math.min(AUTO_TRAIN.maxBatchSize, Math.max(AUTO_TRAIN.minBatchSize, b));
 }
 
-/** Epochs giving about 800 updates in all, within [5, 30]. */
+/** Epochs giving about AUTO_TRAIN.updates updates in all, within [AUTO_TRAIN.minEpochs, AUTO_TRAIN.maxEpochs]. */
 export function autoEpochs(n: number, batchSize: number): number {
   const steps = Math.ceil(n / batchSize);
-  return Math.min(30, Math.max(5, Math.ceil(800 / steps)));
+  return Math.min(AUTO_TRAIN.maxEpochs, Math.max(AUTO_TRAIN.minEpochs, Math.ceil(AUTO_TRAIN.updates / steps)));
 }
 
 function validateHyper(h: { epochs: number; batchSize: number; dim: number; lr: number; seed: number }): void {
@@ -269,8 +275,7 @@ export function evaluateEncoded(params: ModelParams, data: EncodedDataset, label
     const g: string[] = [];
     for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) g.push(labels[data.targets[t]!]!);
     gold.push(g);
-    let arg = 0;
-    for (let k = 1; k < K; k++) if (probs[i * K + k]! > probs[i * K + arg]!) arg = k;
+    const arg = argmax(probs, i * K, K);
     predicted.push(labels[arg]!);
     confidence.push(probs[i * K + arg]!);
   }

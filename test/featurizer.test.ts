@@ -32,6 +32,10 @@ describe('detectScript', () => {
 });
 
 describe('Featurizer', () => {
+  it('rejects n-gram orders it does not make (only 1 and 2)', () => {
+    expect(() => new Featurizer({ ...small, ngrams: 3 as unknown as 2 })).toThrow('featurizer: ngrams must be 1 or 2, got 3');
+  });
+
   it('makes a unigram per Han character and a bigram per adjacent pair', () => {
     expect(ids('房价上涨')).toHaveLength(4 + 3);
     expect(ids('房价上涨', { ...small, ngrams: 1 })).toHaveLength(4);

@@ -1,15 +1,16 @@
+import { FEATURIZER_DEFAULTS } from '../defaults.js';
 import { CharClass, charClass, isSupplementaryHan } from '../text/chars.js';
 import { normalizeText } from '../text/normalize.js';
 import { scriptOf, type ScriptCounts } from '../text/script.js';
 import type { Script } from '../types.js';
-import { BIGRAM_MULT, BIGRAM_SEED, FNV_OFFSET, FNV_PRIME, HAN_SEED, TRIGRAM_SEED, fmix32, fnvString } from './hashing.js';
+import { BIGRAM_MULT, BIGRAM_SEED, FNV_OFFSET, FNV_PRIME, HAN_SEED, fmix32, fnvString } from './hashing.js';
 
 /** How text becomes feature ids. Stored in the model so that serving featurizes exactly as training did. */
 export interface FeaturizerConfig {
   /** Number of hash buckets (embedding rows). Row 0 is reserved for padding and never produced. */
   buckets: number;
-  /** Longest token n-gram: 1 = unigrams, 2 = + bigrams, 3 = + trigrams (Han characters and Latin words alike). */
-  ngrams: 1 | 2 | 3;
+  /** Longest token n-gram: 1 = unigrams, 2 = + bigrams (Han characters and Latin words alike). */
+  ngrams: 1 | 2;
   /** Chinese tokens: one per Han character (default), or jieba words (needs the optional `nodejieba`). */
   zhTokens: 'chars' | 'jieba';
   /** Porter-stem Latin words (natural's PorterStemmer, memoised). */
@@ -18,13 +19,8 @@ export interface FeaturizerConfig {
   chunkChars: number;
 }
 
-export const DEFAULT_FEATURIZER_CONFIG: FeaturizerConfig = {
-  buckets: 1 << 20,
-  ngrams: 2,
-  zhTokens: 'chars',
-  stem: false,
-  chunkChars: 1 << 20,
-};
+/** The training defaults (defaults.ts), under the name the public API has always used. */
+export const DEFAULT_FEATURIZER_CONFIG = FEATURIZER_DEFAULTS;
 
 /** A growable list of feature ids; reused across documents to avoid allocation. */
 export class IdBuffer {
@@ -80,13 +76,13 @@ export class Featurizer {
   private readonly stemCache = new Map<string, number>();
   // scan state, kept on the instance so the hot loop does not allocate
   private prev = 0;
-  private prev2 = 0;
-  /** how many previous tokens the current n-gram chain has (0, 1 or 2+) */
+  /** how many previous tokens the current n-gram chain has (0 or 1+) */
   private chain = 0;
   private out: IdBuffer = new IdBuffer(1);
 
   constructor(config: FeaturizerConfig, plugins: FeaturizerPlugins = {}) {
     if (!Number.isInteger(config.buckets) || config.buckets < 2) throw new Error(`featurizer: buckets must be an integer >= 2, got ${config.buckets}`);
+    if (config.ngrams !== 1 && config.ngrams !== 2) throw new Error(`featurizer: ngrams must be 1 or 2, got ${String(config.ngrams)}`);
     if (config.zhTokens === 'jieba' && !plugins.segmenter) throw new Error('featurizer: zhTokens "jieba" needs a segmenter (install the optional dependency nodejieba)');
     if (config.stem && !plugins.stemmer) throw new Error('featurizer: stem needs a stemmer');
     this.config = config;
@@ -128,13 +124,7 @@ export class Featurizer {
   private emit(token: number): void {
     const out = this.out;
     out.push(this.bucket(fmix32(token)));
-    const n = this.config.ngrams;
-    if (n >= 2 && this.chain >= 1) {
-      const bigram = Math.imul(this.prev, BIGRAM_MULT) + token;
-      out.push(this.bucket(fmix32(bigram ^ BIGRAM_SEED)));
-      if (n === 3 && this.chain >= 2) out.push(this.bucket(fmix32((Math.imul(this.prev2, BIGRAM_MULT) + bigram) ^ TRIGRAM_SEED)));
-    }
-    this.prev2 = this.prev;
+    if (this.config.ngrams === 2 && this.chain >= 1) out.push(this.bucket(fmix32((Math.imul(this.prev, BIGRAM_MULT) + token) ^ BIGRAM_SEED)));
     this.prev = token;
     this.chain++;
   }

@@ -22,4 +22,3 @@ export function fmix32(h: number): number {
 export const HAN_SEED = 0x9e3779b9;
 export const BIGRAM_MULT = 116049371;
 export const BIGRAM_SEED = 0x5bd1e995;
-export const TRIGRAM_SEED = 0x27d4eb2f;

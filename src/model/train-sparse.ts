@@ -1,23 +1,24 @@
 import type { EncodedDataset } from './dataset.js';
 import { forward, type ModelParams } from './params.js';
 import { Rng } from './rng.js';
+import { argmax } from './top-k.js';
 
+/** Every setting is given by the caller (`trainModel` fills them in from TRAIN_DEFAULTS in defaults.ts). */
 export interface SparseTrainOptions {
-  /** Embedding size. Default 32. */
+  /** Embedding size. */
   dim: number;
-  /** Passes over the data. Default 5. */
+  /** Passes over the data. */
   epochs: number;
-  /** Adam learning rate, decayed linearly to 0 over training. Default 0.01. */
+  /** Adam learning rate, decayed linearly to 0 over training. */
   lr: number;
-  /** Documents per update. Default 128. */
+  /** Documents per update. */
   batchSize: number;
-  /** Seeds weight init and shuffling; same seed + same data = identical weights. Default 1. */
+  /** Seeds weight init and shuffling; same seed + same data = identical weights. */
   seed: number;
   /**
    * 'balanced': every class carries the same total weight, and within a class every language present
    * does too (a topic's 40 English examples weigh as much as its 4,000 Chinese ones). Helps rare
-   * classes, under-represented languages and balanced test sets. 'none': as labelled. Default 'none' here;
-   * `trainModel` defaults to 'balanced'.
+   * classes, under-represented languages and balanced test sets. 'none': as labelled.
    */
   classWeight: 'none' | 'balanced';
   /** With a dev set, the epoch with the best dev accuracy is kept. */
@@ -40,15 +41,6 @@ export interface SparseTrainResult {
   bestEpoch: number;
 }
 
-export const DEFAULT_SPARSE_TRAIN_OPTIONS: SparseTrainOptions = {
-  dim: 32,
-  epochs: 5,
-  lr: 0.01,
-  batchSize: 128,
-  seed: 1,
-  classWeight: 'none',
-};
-
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPS = 1e-8;
@@ -59,8 +51,7 @@ const EPS = 1e-8;
  * gradient every step (and the wasm backend lacks the kernel), which is orders of magnitude slower.
  * The result is stored and served as a standard tfjs model.
  */
-export function trainSparse(data: EncodedDataset, buckets: number, numLabels: number, options: Partial<SparseTrainOptions> = {}): SparseTrainResult {
-  const opt: SparseTrainOptions = { ...DEFAULT_SPARSE_TRAIN_OPTIONS, ...options };
+export function trainSparse(data: EncodedDataset, buckets: number, numLabels: number, opt: SparseTrainOptions): SparseTrainResult {
   const D = opt.dim;
   const K = numLabels;
   const V = buckets;
@@ -306,8 +297,7 @@ export function accuracyOf(params: ModelParams, data: EncodedDataset): number {
   const probs = forward(params, data.ids, data.offsets);
   let right = 0;
   for (let i = 0; i < data.n; i++) {
-    let arg = 0;
-    for (let k = 1; k < K; k++) if (probs[i * K + k]! > probs[i * K + arg]!) arg = k;
+    const arg = argmax(probs, i * K, K);
     for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) if (data.targets[t] === arg) right++;
   }
   return data.n > 0 ? right / data.n : 0;

@@ -1,0 +1,142 @@
+/**
+ * Every default of topicmix, one object per concern. The library, the CLI (option defaults and help text)
+ * and the executor read these, so a default is changed here and nowhere else. Pure data: no I/O.
+ */
+import type { FeaturizerConfig } from './features/featurizer.js';
+
+/** How text becomes feature ids when training (`trainModel`, `topicmix train`); a model stores its own. */
+export const FEATURIZER_DEFAULTS: Readonly<FeaturizerConfig> = Object.freeze({
+  /** 2^20 hash buckets. */
+  buckets: 1 << 20,
+  /** Unigrams + bigrams. */
+  ngrams: 2,
+  /** One token per Han character (no segmenter needed). */
+  zhTokens: 'chars',
+  /** No Porter stemming. */
+  stem: false,
+  /** Texts over 2^20 characters are featurized in chunks. */
+  chunkChars: 1 << 20,
+});
+
+export interface TrainDefaults {
+  /** JSONL field holding the text: 'text'. */
+  field: string;
+  /** Seeds weight init and shuffling (same seed + same data = identical weights): 1. */
+  seed: number;
+  /** Passes over the data: 'auto', chosen from the data size (see AUTO_TRAIN). */
+  epochs: 'auto';
+  /** Documents per update: 'auto', chosen from the data size (see AUTO_TRAIN). */
+  batchSize: 'auto';
+  /** Embedding size: 32. */
+  dim: number;
+  /** Adam learning rate, decayed linearly to 0 over training: 0.01. */
+  lr: number;
+  /**
+   * 'balanced': every class weighs the same in the loss whatever its share of the labelled data (labelled
+   * sets are rarely sampled like the corpus, and rare topics matter); 'none' trains on the labelled distribution.
+   */
+  classWeight: 'none' | 'balanced';
+  /** Weight of each pool-label row (web pages), multiplied with its own weight: 1. */
+  poolWeight: number;
+  /** Root for the files named in label mappings: '.', the current directory. */
+  dataRoot: string;
+  /** weights.bin storage: 'float32'. */
+  quantize: 'float32' | 'float16' | 'uint8';
+  /** Skip malformed training lines (reported) instead of failing: false. */
+  skipBadLines: boolean;
+}
+
+/** Training settings of `trainModel` and `topicmix train`. */
+export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = Object.freeze({
+  field: 'text',
+  seed: 1,
+  epochs: 'auto',
+  batchSize: 'auto',
+  dim: 32,
+  lr: 0.01,
+  classWeight: 'balanced',
+  poolWeight: 1,
+  dataRoot: '.',
+  quantize: 'float32',
+  skipBadLines: false,
+});
+
+export interface AutoTrainRule {
+  /** `batchSize: 'auto'` is the power of two nearest n / examplesPerBatchStep (n = training examples) ... */
+  examplesPerBatchStep: number;
+  /** ... clamped to [minBatchSize, maxBatchSize]: small data needs more, smaller updates. */
+  minBatchSize: number;
+  maxBatchSize: number;
+  /** `epochs: 'auto'` gives about this many updates in all ... */
+  updates: number;
+  /** ... clamped to [minEpochs, maxEpochs]. */
+  minEpochs: number;
+  maxEpochs: number;
+}
+
+/** How the 'auto' epochs and batch size follow the number of training examples. */
+export const AUTO_TRAIN: Readonly<AutoTrainRule> = Object.freeze({
+  examplesPerBatchStep: 150,
+  minBatchSize: 16,
+  maxBatchSize: 128,
+  updates: 800,
+  minEpochs: 5,
+  maxEpochs: 30,
+});
+
+export interface PredictDefaults {
+  /** Labels listed in a prediction's `topics`: 3. */
+  topK: number;
+  /** Below this top probability `label` is null: 0, always a label. */
+  threshold: number;
+  /** Add `scores`, the full distribution, to each prediction: false. */
+  allScores: boolean;
+  /** Documents per tfjs call in classifyBatch / classifyStream: 1024. */
+  batchSize: number;
+}
+
+/** Prediction settings of `loadClassifier`, `loadModelHandle` and `topicmix classify`. */
+export const PREDICT_DEFAULTS: Readonly<PredictDefaults> = Object.freeze({
+  topK: 3,
+  threshold: 0,
+  allScores: false,
+  batchSize: 1024,
+});
+
+export interface ReportDefaults {
+  /** Token counter: 'o200k' (the GPT-4o BPE vocabulary); also cl100k, chars, words. */
+  tokenizer: string;
+  /** Input field to split the counts by: null, no split. */
+  groupBy: string | null;
+  /** Field holding the document text in tagged JSONL: 'text'. */
+  textField: string;
+  /** Documents whose top probability is below this count as uncertain: 0.5. */
+  uncertainBelow: number;
+  /** Term counters kept per topic and script (0 = no terms; more = exact for longer): 500. */
+  termCapacity: number;
+  /** Top terms listed per topic and script: 15. */
+  topTerms: number;
+}
+
+/** How tagged documents are counted into a report (`buildReport`, `topicmix report`, sharded runs). */
+export const REPORT_DEFAULTS: Readonly<ReportDefaults> = Object.freeze({
+  tokenizer: 'o200k',
+  groupBy: null,
+  textField: 'text',
+  uncertainBelow: 0.5,
+  termCapacity: 500,
+  topTerms: 15,
+});
+
+export interface ReadDefaults {
+  /** Longest input line accepted: 64 MiB (longer lines are errors, not memory blow-ups). */
+  maxLineBytes: number;
+  /** Field holding the document text: 'text'. */
+  field: string;
+}
+
+/** How JSONL input is read (classify, report, labels, train). */
+export const READ_DEFAULTS: Readonly<ReadDefaults> = Object.freeze({
+  maxLineBytes: 64 * 1024 * 1024,
+  field: 'text',
+});
