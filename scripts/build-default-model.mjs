@@ -31,6 +31,7 @@ const { writeFileAtomic } = await lib('io/atomic-writer.js');
 const { extractMainText } = await lib('extract/html-text.js');
 const { readModelParams, writeModelDir } = await lib('model/model-files.js');
 const { useBackend } = await lib('model/backend.js');
+const { argmax, topIndices } = await lib('model/top-k.js');
 
 const { values: args } = parseArgs({
   options: {
@@ -194,8 +195,7 @@ function heldAccuracy(probs) {
     let n = 0, ok = 0;
     webHeld.forEach((e, i) => {
       if (e.lang !== lang) return;
-      let a = 0;
-      for (let k = 1; k < K; k++) if (probs[i * K + k] > probs[i * K + a]) a = k;
+      const a = argmax(probs, i * K, K);
       n++;
       if (labelsOrder[a] === e.labels[0]) ok++;
     });
@@ -246,7 +246,7 @@ async function evaluateWeb(dir) {
     const tags = new Array(K).fill(0), truth = new Array(K).fill(0), sums = new Array(K).fill(0);
     for (const i of idx) {
       const row = Array.from(probs.subarray(i * K, (i + 1) * K));
-      const order = row.map((p, k) => k).sort((a, b) => row[b] - row[a] || a - b);
+      const order = topIndices(row, 3);
       const g = labelIdx.get(webHeld[i].labels[0]);
       gold.push([labelsOrder[g]]);
       predicted.push(labelsOrder[order[0]]);

@@ -1,3 +1,5 @@
+import { argmax } from '../model/top-k.js';
+
 /**
  * Temperature scaling (Guo et al. 2017): one scalar T with probabilities softmax(logits / T), fitted by
  * minimising the negative log-likelihood of held-out labels. The model's own log-probabilities serve as
@@ -66,8 +68,7 @@ export function expectedCalibrationError(probs: ArrayLike<number>, gold: ArrayLi
   const acc = new Float64Array(bins);
   const cnt = new Float64Array(bins);
   for (let i = 0; i < n; i++) {
-    let a = 0;
-    for (let k = 1; k < K; k++) if (probs[i * K + k]! > probs[i * K + a]!) a = k;
+    const a = argmax(probs, i * K, K);
     const p = probs[i * K + a]!;
     const b = Math.min(bins - 1, Math.floor(p * bins));
     conf[b]! += p;

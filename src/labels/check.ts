@@ -1,6 +1,8 @@
 import type { ErrorRecord, LabelledExample, SourcePosition } from '../types.js';
 import { readLabelled } from '../io/labelled.js';
 import type { PoolTexts } from '../io/records.js';
+import { containsHan } from '../text/chars.js';
+import { textKey } from '../text/normalize.js';
 import { LabelSetError, loadLabelSet } from './label-set.js';
 import { TaxonomyError, taxonomyLabels, type Taxonomy } from './taxonomy.js';
 
@@ -26,15 +28,9 @@ export interface LabelCheckOptions {
   poolFiles?: readonly string[];
 }
 
-const HAN = /\p{Script=Han}/u;
-
 /** Crude on purpose: only used to fill in a missing `lang` for the counts table. */
 function guessLang(text: string): string {
-  return HAN.test(text) ? 'zh' : 'en';
-}
-
-function normaliseText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return containsHan(text) ? 'zh' : 'en';
 }
 
 function at(pos: SourcePosition): string {
@@ -97,7 +93,7 @@ export function checkExamples(
       }
     }
 
-    const key = normaliseText(ex.text);
+    const key = textKey(ex.text);
     const first = seen.get(key);
     if (!first) {
       seen.set(key, ex);

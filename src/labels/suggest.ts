@@ -1,4 +1,6 @@
 import { uniform } from '../model/seeded-hash.js';
+import { topIndices } from '../model/top-k.js';
+import { textKey } from '../text/normalize.js';
 
 /** A pool document offered for labelling. */
 export interface PoolDoc {
@@ -52,10 +54,11 @@ export function suggestLabels(pool: readonly PoolDoc[], opts: SuggestOptions): S
   interface Cand { i: number; cell: string; u: number; margin: number; top: number; score: number }
   const cells = new Map<string, Cand[]>();
   const seenPrefix = new Set<string>();
+  const best: number[] = [];
   for (let i = 0; i < pool.length; i++) {
     const d = pool[i]!;
     if (opts.labelled?.has(d.id)) continue;
-    const prefix = d.text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 200);
+    const prefix = textKey(d.text).slice(0, 200);
     if (seenPrefix.has(prefix)) continue;
     seenPrefix.add(prefix);
     let cell = d.lang;
@@ -64,17 +67,12 @@ export function suggestLabels(pool: readonly PoolDoc[], opts: SuggestOptions): S
     let score = 0;
     if (preds) {
       const p = preds.docs[i]!.probs;
-      let a = -1;
-      let b = -1;
-      for (let k = 0; k < p.length; k++) {
-        if (a < 0 || p[k]! > p[a]!) {
-          b = a;
-          a = k;
-        } else if (b < 0 || p[k]! > p[b]!) b = k;
-      }
+      topIndices(p, 2, best);
+      const a = best[0]!;
+      const b = best[1];
       top = a;
       score = p[a]!;
-      margin = b < 0 ? 1 : p[a]! - p[b]!;
+      margin = b === undefined ? 1 : p[a]! - p[b]!;
       cell = `${d.lang}\u0000${preds.labels[a]}`;
     }
     let list = cells.get(cell);

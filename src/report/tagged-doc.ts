@@ -1,3 +1,4 @@
+import { argmax } from '../model/top-k.js';
 import type { ErrorCode } from '../types.js';
 
 /** What report and sample need from one line written by `topicmix classify`. */
@@ -60,12 +61,6 @@ function parseScores(v: unknown): Array<[string, number]> | string {
   return out;
 }
 
-function argmax(dist: Array<[string, number]>): [string, number] | undefined {
-  let best: [string, number] | undefined;
-  for (const e of dist) if (best === undefined || e[1] > best[1]) best = e;
-  return best;
-}
-
 /**
  * Read the classifier's fields from a parsed line. `labels`, when known (from the model), rejects
  * labels outside the set with `unknown_label`.
@@ -99,8 +94,7 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
   } else {
     return fail('missing_field', 'topics', 'field "topics" (or "scores") is missing');
   }
-  const top = argmax(dist);
-  const topic = topicRaw ?? top?.[0];
+  const topic = topicRaw ?? dist[argmax(dist.map((e) => e[1]))]?.[0];
   if (topic === undefined) return fail('invalid_field', 'topics', 'field "topic" is null and "topics" is empty: no label to count the document under');
 
   const scoreRaw = obj['topic_score'];

@@ -4,6 +4,8 @@
  * topic-vs-rest ranking in summary.ts pushes bigrams that merely straddle two words down the list.
  */
 
+import { HAN_BMP_CLASS } from '../text/chars.js';
+
 /** Only the head of long documents is scanned: enough to characterise a topic, bounded cost. */
 export const TERM_SCAN_CHARS = 3000;
 
@@ -24,7 +26,8 @@ const EN_STOPWORDS = new Set(
 const ZH_FUNCTION_CHARS = new Set('的了是在和与及或也就都而着过吗呢吧啊这那我你他她它们之其于以被把从对将为所');
 
 const EN_WORD = /[a-z][a-z'-]{2,29}/g;
-const HAN_RUN = /[\u4e00-\u9fff\u3400-\u4dbf]{2,}/g;
+// BMP Han only: bigrams are taken by UTF-16 index below.
+const HAN_RUN = new RegExp(`[${HAN_BMP_CLASS}]{2,}`, 'g');
 
 export function extractTerms(text: string): { zh: Set<string>; en: Set<string> } {
   const head = text.length > TERM_SCAN_CHARS ? text.slice(0, TERM_SCAN_CHARS) : text;

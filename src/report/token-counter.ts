@@ -1,3 +1,5 @@
+import { HAN_BMP_CLASS, HAN_SUPPLEMENTARY_CLASS } from '../text/chars.js';
+
 export interface TokenCounter {
   /** Canonical name stored in the report. */
   name: string;
@@ -33,7 +35,8 @@ export function countChars(text: string): number {
 }
 
 // A Han or kana character counts as one word; any other run of letters/digits is one word.
-const WORD = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]|[^\s\p{P}\p{S}\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+/gu;
+const ONE_WORD_CHARS = `${HAN_BMP_CLASS}${HAN_SUPPLEMENTARY_CLASS}\\p{sc=Hiragana}\\p{sc=Katakana}`;
+const WORD = new RegExp(`[${ONE_WORD_CHARS}]|[^\\s\\p{P}\\p{S}${ONE_WORD_CHARS}]+`, 'gu');
 
 export function countWords(text: string): number {
   let n = 0;

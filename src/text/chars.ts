@@ -38,3 +38,18 @@ export function charClass(c: number): CharClass {
 export function isSupplementaryHan(codePoint: number): boolean {
   return codePoint >= 0x20000 && codePoint <= 0x3ffff;
 }
+
+/** isHan's ranges as the body of a regex character class (`[${HAN_BMP_CLASS}]`): one UTF-16 unit each. */
+export const HAN_BMP_CLASS = '\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff';
+/** isSupplementaryHan's range as the body of a regex character class; needs the `u` flag. */
+export const HAN_SUPPLEMENTARY_CLASS = '\\u{20000}-\\u{3ffff}';
+
+/** True when `text` holds a Han character (isHan or isSupplementaryHan). */
+export function containsHan(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isHan(c)) return true;
+    if (c >= 0xd800 && c <= 0xdbff && isSupplementaryHan(text.codePointAt(i)!)) return true;
+  }
+  return false;
+}

@@ -7,3 +7,11 @@ export function normalizeText(text: string): string {
   const folded = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
   return folded.toLowerCase();
 }
+
+/**
+ * Key under which two texts count as the same document (duplicate detection in label sets and pools):
+ * normalizeText, then every whitespace run as one space, trimmed.
+ */
+export function textKey(text: string): string {
+  return normalizeText(text).replace(/\s+/g, ' ').trim();
+}
