@@ -2,6 +2,7 @@ import type { ErrorRecord, LabelledExample, SourcePosition } from '../types.js';
 import { readLabelled } from '../io/labelled.js';
 import type { PoolTexts } from '../io/records.js';
 import { containsHan } from '../text/chars.js';
+import { compareLangs } from '../text/script.js';
 import { textKey } from '../text/normalize.js';
 import { LabelSetError, loadLabelSet } from './label-set.js';
 import { TaxonomyError, taxonomyLabels, type Taxonomy } from './taxonomy.js';
@@ -43,10 +44,9 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return sa.length === sb.length && sa.every((l, i) => l === sb[i]);
 }
 
-/** zh and en first, then any other languages alphabetically. */
+/** The distinct languages in report order (compareLangs: zh, en, mixed, other, then the rest alphabetically). */
 export function orderLangs(langs: Iterable<string>): string[] {
-  const rank = (l: string): number => (l === 'zh' ? 0 : l === 'en' ? 1 : 2);
-  return [...new Set(langs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return [...new Set(langs)].sort(compareLangs);
 }
 
 /** The checks on already-read examples; checkLabelSet adds the file reading. */

@@ -1,5 +1,5 @@
 import type { Report } from '../report/report-types.js';
-import { compareLangs } from '../report/summary.js';
+import { compareLangs } from '../text/script.js';
 import type { Unit } from './weights-types.js';
 
 /** One topic x language cell of the corpus, summed over report groups. */

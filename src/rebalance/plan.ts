@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { hashDigits } from '../report/model-info.js';
 import type { Report } from '../report/report-types.js';
-import { compareLangs } from '../report/summary.js';
+import { compareLangs } from '../text/script.js';
 import { allocate, AllocationError } from './allocate.js';
 import { formatAmount, parseAmount } from './amount.js';
 import { cellKey, correctedCells, type CorpusCell } from './corpus-cells.js';

@@ -1,3 +1,4 @@
+import { LANGS } from '../text/script.js';
 import { cellKey, type CorpusCell } from './corpus-cells.js';
 import { SpecError, type TargetSpec } from './target-spec.js';
 
@@ -24,8 +25,6 @@ export interface GroupMember {
   within: number;
 }
 
-/** Script tags `topicmix classify` writes; a target may name them even when the corpus has none. */
-export const STANDARD_LANGS = ['zh', 'en', 'mixed', 'other'];
 export const SUM_TOLERANCE = 1e-6;
 
 export interface Vocabulary {
@@ -36,7 +35,8 @@ export interface Vocabulary {
 }
 
 export function vocabularyOf(cells: CorpusCell[], labels: readonly string[], labelsFromData: boolean): Vocabulary {
-  const langs = new Set(STANDARD_LANGS);
+  // a target may name any script tag classify writes, even one the corpus lacks
+  const langs = new Set<string>(LANGS);
   for (const c of cells) langs.add(c.lang);
   return { labels, labelsFromData, langs: [...langs] };
 }

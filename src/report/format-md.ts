@@ -1,5 +1,5 @@
 import { countsLine, fmtInt, fmtNum, fmtPct, langsOf, modelLine, sparkline, type Comparison } from './format-common.js';
-import type { Report, SummaryRow } from './report-types.js';
+import { TERM_SCRIPTS, type Report, type SummaryRow, type TermScript } from './report-types.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -82,13 +82,13 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
 
   if (s.top_terms.length > 0) {
     out.push('## Top terms', '');
-    const byTopic = new Map<string, { zh: string; en: string }>();
+    const byTopic = new Map<string, Record<TermScript, string>>();
     for (const t of s.top_terms) {
       const e = byTopic.get(t.topic) ?? { zh: '', en: '' };
       e[t.script] = t.terms.map((x) => x.term).join(', ');
       byTopic.set(t.topic, e);
     }
-    out.push(table(['topic', 'zh', 'en'], [...byTopic].map(([topic, e]) => [topic, e.zh, e.en])), '');
+    out.push(table(['topic', ...TERM_SCRIPTS], [...byTopic].map(([topic, e]) => [topic, ...TERM_SCRIPTS.map((script) => e[script])])), '');
   }
   return out.join('\n');
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { HIST_BINS, REPORT_SCHEMA, type Report } from './report-types.js';
+import { HIST_BINS, REPORT_SCHEMA, TERM_SCRIPTS, type Report } from './report-types.js';
 import { summarize } from './summary.js';
 
 /** A report file that cannot be used; the message names the file and the key. */
@@ -73,7 +73,7 @@ const reportSchema = z.object({
     terms: z.array(
       z.object({
         topic: label,
-        script: z.enum(['zh', 'en']),
+        script: z.enum(TERM_SCRIPTS),
         docs: count,
         max_error: count,
         counts: z.array(z.tuple([z.string(), count])),

@@ -2,6 +2,7 @@ import {
   AMOUNT_SCALE,
   DOC_SCALE,
   HIST_BINS,
+  TERM_SCRIPTS,
   REPORT_SCHEMA,
   type HardCell,
   type ModelIdentity,
@@ -112,8 +113,7 @@ export class ReportBuilder {
     }
     if (this.settings.term_capacity > 0) {
       const found = extractTerms(amounts.text);
-      this.addTerms(doc.topic, 'zh', found.zh);
-      this.addTerms(doc.topic, 'en', found.en);
+      for (const script of TERM_SCRIPTS) this.addTerms(doc.topic, script, found[script]);
     }
   }
 

@@ -11,7 +11,9 @@ export const HIST_BINS = 10;
 export const DOC_SCALE = 1e6;
 export const AMOUNT_SCALE = 1e3;
 
-export type TermScript = 'zh' | 'en';
+/** Scripts whose top terms a report lists (English words, Chinese character bigrams), in this order. */
+export const TERM_SCRIPTS = ['zh', 'en'] as const;
+export type TermScript = (typeof TERM_SCRIPTS)[number];
 export type Measure = 'docs' | 'chars' | 'tokens';
 export const MEASURES: readonly Measure[] = ['docs', 'chars', 'tokens'];
 

@@ -1,29 +1,21 @@
 import { DEFAULT_SHRINKAGE, correctedShares } from '../eval/quantify.js';
+import { compareLangs } from '../text/script.js';
 import {
   type CorrectedSummary,
   type ReportCalibration,
   AMOUNT_SCALE,
   DOC_SCALE,
   HIST_BINS,
+  TERM_SCRIPTS,
   type HardCell,
   type Report,
   type ReportSummary,
   type SoftCell,
   type SummaryRow,
-  type TermScript,
   type TermSummary,
   type TopTerm,
 } from './report-types.js';
 
-/** Conventional order for the classifier's script tags; anything else follows alphabetically. */
-const LANG_ORDER = ['zh', 'en', 'mixed', 'other'];
-
-export function compareLangs(a: string, b: string): number {
-  const ia = LANG_ORDER.indexOf(a);
-  const ib = LANG_ORDER.indexOf(b);
-  if (ia !== -1 || ib !== -1) return (ia === -1 ? LANG_ORDER.length : ia) - (ib === -1 ? LANG_ORDER.length : ib);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function compareStr(a: string | null | undefined, b: string | null | undefined): number {
   const x = a ?? '';
@@ -149,7 +141,7 @@ export const LIFT_MIN_DOCS = 2;
 /** Rank terms by how much more often documents of the topic contain them than documents of other topics. */
 function topTerms(summaries: TermSummary[], limit: number): ReportSummary['top_terms'] {
   const out: ReportSummary['top_terms'] = [];
-  for (const script of ['zh', 'en'] as TermScript[]) {
+  for (const script of TERM_SCRIPTS) {
     const mine = summaries.filter((s) => s.script === script);
     const allDocs = mine.reduce((n, s) => n + s.docs, 0);
     const allCounts = new Map<string, number>();

@@ -1,6 +1,17 @@
 import type { Script } from '../types.js';
 import { CharClass, charClass } from './chars.js';
 
+/** Every script tag `detectScript` gives, in the conventional order of reports and targets. */
+export const LANGS: readonly Script[] = ['zh', 'en', 'mixed', 'other'];
+
+/** Sort order of language tags: LANGS first in their order, anything else after them alphabetically. */
+export function compareLangs(a: string, b: string): number {
+  const ia = (LANGS as readonly string[]).indexOf(a);
+  const ib = (LANGS as readonly string[]).indexOf(b);
+  if (ia !== -1 || ib !== -1) return (ia === -1 ? LANGS.length : ia) - (ib === -1 ? LANGS.length : ib);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export interface ScriptCounts {
   han: number;
   latin: number;
