@@ -2,7 +2,7 @@
 export { Classifier, loadClassifier, loadModelHandle, DEFAULT_MODEL_DIR, type DocInput, type LoadOptions, type ModelHandle, type PredictOptions } from './classifier.js';
 export { trainModel, type TrainOptions, type TrainResult } from './train.js';
 export { evaluateModel, type EvalOptions, type EvalReport } from './evaluate.js';
-export { classifyFiles, type ClassifyFilesOptions, type ClassifyCounts, type InputRange } from './pipeline/classify-files.js';
+export { classifyFiles, type ClassifyFilesOptions, type ClassifyCounts, type InputRange } from './executor/run-pipeline.js';
 export { planShards, type ShardInput } from './executor/shard-plan.js';
 export { runShard, runShards, type RunShardOptions, type RunShardsOptions, type ShardResult } from './executor/run-shard.js';
 export { extractMainText, type ExtractedText } from './extract/html-text.js';

@@ -10,7 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, type Classifier } from '../src/classifier.js';
 import type { DoneMarker } from '../src/executor/done-marker.js';
 import { runShard, runShards, type RunShardOptions, type RunShardsOptions } from '../src/executor/run-shard.js';
-import { classifyFiles, TooManyErrors } from '../src/pipeline/classify-files.js';
+import { classifyFiles, TooManyErrors } from '../src/executor/run-pipeline.js';
+import { buildReport } from '../src/report/build-report.js';
+import { readModelIdentity } from '../src/report/model-info.js';
+import { loadTokenCounter } from '../src/report/token-counter.js';
 import { useTinyModel } from './cli-helpers.js';
 
 const ws = useTinyModel('topicmix-run-shard-');
@@ -61,6 +64,36 @@ async function singleRun(dir: string, files: string[]): Promise<{ out: Buffer; e
 }
 
 describe('runShards', () => {
+  it('counts each part report in the same pass, equal to `report` over the written part (1 and 2 workers, o200k, group-by, own lang)', async () => {
+    const dir = await ws.caseDir();
+    const files = await inputs(dir, [['a.jsonl', 400], ['b.jsonl', 150]]);
+    // documents with their own lang (kept), a group field, and a long text (terms from its head only)
+    const extra = [
+      JSON.stringify({ id: 'x1', text: 'Fans cheered the team', lang: 'en-GB', site: 'news' }),
+      JSON.stringify({ id: 'x2', text: '球队赢得了比赛 '.repeat(800), site: 7 }),
+      JSON.stringify({ id: 'x3', text: 'Rates were cut again', lang: '' }),
+    ];
+    await writeFile(files[1]!, (await readFile(files[1]!, 'utf8')) + extra.join('\n') + '\n');
+    for (const workers of [1, 2]) {
+      const outDir = join(dir, `same-pass-${workers}`);
+      await runShards({ clf, inputs: files, outDir, count: 2, reportOptions: { tokenizer: 'o200k', groupBy: 'site' }, classifyOptions: { workers } }, [0, 1]);
+      for (const part of ['part-00000', 'part-00001']) {
+        const counted = JSON.parse(await readFile(join(outDir, `${part}.report.json`), 'utf8')) as unknown;
+        const { report } = await buildReport([join(outDir, `${part}.jsonl`)], {
+          textField: 'text',
+          groupBy: 'site',
+          tokenizer: await loadTokenCounter('o200k'),
+          model: await readModelIdentity(clf.dir),
+          uncertainBelow: 0.5,
+          termCapacity: 500,
+          topTerms: 15,
+        });
+        expect(counted).toEqual(JSON.parse(JSON.stringify(report)));
+        expect((counted as { counts: { counted: number } }).counts.counted).toBeGreaterThan(100);
+      }
+    }
+  });
+
   it('writes parts, errors, partial reports and markers; the parts in order are the single-run output', async () => {
     const dir = await ws.caseDir();
     const files = await inputs(dir, [

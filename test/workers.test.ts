@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, type Classifier } from '../src/classifier.js';
-import { classifyFiles, TooManyErrors } from '../src/pipeline/classify-files.js';
+import { classifyFiles, TooManyErrors } from '../src/executor/run-pipeline.js';
 import { trainModel } from '../src/train.js';
 import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic-writer.js';
-import type { ClassifyCounts } from '../pipeline/classify-files.js';
+import type { ClassifyCounts } from './run-pipeline.js';
 import { UsageError } from '../errors.js';
 import type { ShardId } from './shard-files.js';
 

@@ -5,8 +5,10 @@ import type { Classifier, ModelHandle, PredictOptions } from '../classifier.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-writer.js';
 import { resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../io/line-reader.js';
-import { classifyFiles, type ClassifyCounts, type ClassifyFilesOptions } from '../pipeline/classify-files.js';
-import { buildReport } from '../report/build-report.js';
+import { classifyFiles, type ClassifyCounts, type ClassifyFilesOptions } from './run-pipeline.js';
+import type { DocCount } from '../pipeline/steps/count.js';
+import { groupValue, newReportBuilder } from '../report/build-report.js';
+import { parseTaggedDoc } from '../report/tagged-doc.js';
 import { UsageError } from '../errors.js';
 import { readModelIdentity } from '../report/model-info.js';
 import { prettyJson } from '../report/pretty-json.js';
@@ -162,6 +164,26 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
   const t0 = performance.now();
   const startedAt = new Date();
   await clearShard(o.outDir, index);
+  // the part's report is counted in the same pass, from each written document as `report` would read it
+  const builder = newReportBuilder({
+    textField: job.settings.field,
+    groupBy: job.report.groupBy,
+    tokenizer: job.tokenizer,
+    model: job.identity,
+    uncertainBelow: job.report.uncertainBelow,
+    termCapacity: job.report.termCapacity,
+    topTerms: job.report.topTerms,
+  });
+  builder.addInput(paths.part);
+  const labels = new Set(job.identity.labels);
+  const onCounted = (docs: DocCount[]): void => {
+    for (const d of docs) {
+      builder.counts.read++;
+      const tagged = parseTaggedDoc(d.tagged, labels);
+      if (!tagged.ok) builder.addError(tagged.code);
+      else builder.addDoc(tagged.doc, { chars: d.chars, tokens: d.tokens, text: d.text, group: job.report.groupBy === null ? null : groupValue(d.group, job.report.groupBy) });
+    }
+  };
   const counts = specs.length === 0 ? await writeEmptyPart(paths.part) : await classifyFiles(o.clf, {
     ...o.classifyOptions,
     inputs: specs,
@@ -174,18 +196,10 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
     maxLineBytes: job.settings.max_line_bytes,
     ...(o.maxErrors !== undefined && { maxErrors: o.maxErrors }),
     ...(o.onProgress && { onProgress: (c: ClassifyCounts) => o.onProgress!(index, c) }),
+    count: { tokenizer: job.tokenizer.name, groupBy: job.report.groupBy, terms: job.report.termCapacity > 0 },
+    onCounted,
   });
-  const { report } = await buildReport([paths.part], {
-    textField: job.settings.field,
-    groupBy: job.report.groupBy,
-    tokenizer: job.tokenizer,
-    model: job.identity,
-    uncertainBelow: job.report.uncertainBelow,
-    termCapacity: job.report.termCapacity,
-    topTerms: job.report.topTerms,
-    maxLineBytes: job.settings.max_line_bytes,
-  });
-  await writeFileAtomic(paths.report, prettyJson(report));
+  await writeFileAtomic(paths.report, prettyJson(builder.build()));
   const seconds = (performance.now() - t0) / 1000;
   await writeMarker(paths.marker, {
     schema: MARKER_SCHEMA,

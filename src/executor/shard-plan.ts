@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { InputError, isGzipPath } from '../io/inputs.js';
-import type { InputRange } from '../pipeline/classify-files.js';
+import type { InputRange } from './run-pipeline.js';
 
 /** What one shard reads: whole files, or byte ranges of uncompressed files (see ReadLinesOptions.range). */
 export type ShardInput = string | InputRange;

@@ -61,7 +61,8 @@ function parseObject(raw: RawLine): ObjResult {
 
 type TextResult = { ok: true; text: string } | { ok: false; error: ErrorRecord };
 
-function requiredText(raw: RawLine, obj: Record<string, unknown>, field: string): TextResult {
+/** `field` of a parsed object as non-blank text, or the error record naming it. */
+export function requiredText(raw: RawLine, obj: Record<string, unknown>, field: string): TextResult {
   const v = Object.hasOwn(obj, field) ? obj[field] : undefined;
   if (v === undefined) return { ok: false, error: errorRecord(raw, 'missing_field', `field "${field}" is missing`, field) };
   if (typeof v !== 'string') {

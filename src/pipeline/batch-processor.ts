@@ -1,8 +1,13 @@
 import type { Classifier } from '../classifier.js';
 import { LineSplitter, type RawLine } from '../io/line-reader.js';
-import type { extractMainText as ExtractMainText } from '../extract/html-text.js';
-import { errorRecord, parseDocLine, type ParsedDoc } from '../io/records.js';
-import { outputLine, type TagFormat } from './output-record.js';
+import type { WarcDoc } from '../io/warc-reader.js';
+import type { TagFormat } from './output-record.js';
+import { classifyItems } from './steps/classify.js';
+import { countDoc, type CountSetup, type DocCount } from './steps/count.js';
+import { extractHtml, loadExtractor } from './steps/extract.js';
+import { readJsonl } from './steps/read-jsonl.js';
+import { readWarcRecords } from './steps/read-warc.js';
+import { jsonlLine } from './steps/write-jsonl.js';
 
 /**
  * What one batch of input lines became, packed so that it crosses to and from worker threads as a few
@@ -23,10 +28,12 @@ export interface BatchResult {
   errors: string;
   errAt: Int32Array;
   errEnd: Int32Array;
+  /** With BatchSetup.count: each output line's document as the report counts it. */
+  counted?: DocCount[];
 }
 
-/** How input lines become documents. */
-export interface LineOptions {
+/** How input becomes documents (the read and extract steps). */
+export interface ReadOptions {
   /** Field holding the text; with `htmlField`, where the extracted text is written. */
   field: string;
   /** Field holding raw HTML: its main text is extracted (Readability, else visible text) and classified. */
@@ -35,82 +42,55 @@ export interface LineOptions {
   dropHtml?: boolean;
 }
 
-// The HTML extractor (linkedom + Readability) costs ~26 MB and ~0.2 s to load: only HTML input pays for it.
-let extractMainText: typeof ExtractMainText | undefined;
-
-/** Loads what `options` needs before processLines runs (the extractor for HTML input). */
-export async function prepareLineOptions(options: LineOptions): Promise<void> {
-  if (options.htmlField !== undefined && !extractMainText) extractMainText = (await import('../extract/html-text.js')).extractMainText;
+/** What a batch runs with: the same in this thread and in every worker. */
+export interface BatchSetup {
+  clf: Classifier;
+  format: TagFormat;
+  /** Count each document for the report of the output (sharded runs). */
+  count?: CountSetup;
 }
 
-/**
- * A line with raw HTML becomes a line with its extracted text: the text goes to `field`, the method
- * used to `extract_method`, and the HTML field stays unless `dropHtml`.
- */
-function withExtractedText(raw: RawLine, o: LineOptions & { htmlField: string }): { raw: string; parsed: ParsedDoc } {
-  const parsed = parseDocLine(raw, o.htmlField);
-  if (!parsed.ok) return { raw: '', parsed };
-  const url = typeof parsed.obj.url === 'string' ? parsed.obj.url : undefined;
-  if (!extractMainText) throw new Error('internal: prepareLineOptions was not awaited before HTML input');
-  const extracted = extractMainText(parsed.text, url === undefined ? {} : { url });
-  if (extracted.method === 'empty') {
-    return { raw: '', parsed: { ok: false, error: errorRecord(raw, 'empty_text', `no text could be extracted from field "${o.htmlField}"`, o.htmlField) } };
-  }
-  const obj: Record<string, unknown> = { ...parsed.obj, [o.field]: extracted.text, extract_method: extracted.method };
-  if (o.dropHtml) delete obj[o.htmlField];
-  return { raw: JSON.stringify(obj), parsed: { ok: true, obj, text: extracted.text } };
+/** One unit of work: lines of a JSONL file, or records of a WARC file. */
+export type BatchInput = { lines: readonly RawLine[]; read: ReadOptions } | { records: readonly WarcDoc[]; read: ReadOptions };
+
+/** Loads what a batch needs before runBatch runs: the HTML extractor for HTML fields and WARC records. */
+export async function prepareBatch(read: ReadOptions, warc = false): Promise<void> {
+  if (read.htmlField !== undefined || warc) await loadExtractor();
 }
 
-/** Parse, classify and format a batch of input lines (the unit of work of a worker thread). */
-export function processLines(clf: Classifier, lines: readonly RawLine[], options: LineOptions, format: TagFormat): BatchResult {
-  const field = options.field;
-  const html = options.htmlField === undefined ? undefined : { ...options, htmlField: options.htmlField };
+/** The steps over one batch: read -> extract -> classify -> (count) -> write, keeping every line's position. */
+export function runBatch(setup: BatchSetup, input: BatchInput): BatchResult {
+  const { read } = input;
+  const items = 'lines' in input ? readJsonl(input.lines, read.field, read.htmlField) : readWarcRecords(input.records, read.field);
+  extractHtml(items, { field: read.field, ...(read.htmlField !== undefined && { htmlField: read.htmlField }), ...(read.dropHtml && { dropHtml: true }) });
+  classifyItems(setup.clf, items);
   let out = '';
   let errors = '';
   const outAt: number[] = [];
   const outEnd: number[] = [];
   const errAt: number[] = [];
   const errEnd: number[] = [];
+  const counted: DocCount[] | undefined = setup.count ? [] : undefined;
   let bytes = 0;
-  const bytesTo = new Float64Array(lines.length);
-  const raws: string[] = [];
-  const objs: Record<string, unknown>[] = [];
-  const texts: string[] = [];
-  const at: number[] = [];
-  const flush = (): void => {
-    if (texts.length === 0) return;
-    const { probs, scripts, chunks } = clf.scoreTexts(texts);
-    const K = clf.labels.length;
-    for (let i = 0; i < texts.length; i++) {
-      out += outputLine(raws[i]!, objs[i]!, probs.subarray(i * K, i * K + K), scripts[i]!, chunks[i]!, format) + '\n';
-      outAt.push(at[i]!);
-      outEnd.push(out.length);
-    }
-    raws.length = objs.length = texts.length = at.length = 0;
-  };
-  for (let j = 0; j < lines.length; j++) {
-    const raw = lines[j]!;
-    bytes += raw.byteLength + 1;
+  const bytesTo = new Float64Array(items.length);
+  for (let j = 0; j < items.length; j++) {
+    const item = items[j]!;
+    if ('lines' in input) bytes += input.lines[j]!.byteLength + 1;
+    else bytes += Buffer.byteLength(input.records[j]!.content) + 1;
     bytesTo[j] = bytes;
-    let line = raw.text!;
-    let parsed: ParsedDoc;
-    if (html) ({ raw: line, parsed } = withExtractedText(raw, html));
-    else parsed = parseDocLine(raw, field);
-    if (!parsed.ok) {
-      errors += JSON.stringify(parsed.error) + '\n';
+    if ('error' in item) {
+      errors += JSON.stringify(item.error) + '\n';
       errAt.push(j);
       errEnd.push(errors.length);
       continue;
     }
-    raws.push(line);
-    objs.push(parsed.obj);
-    texts.push(parsed.text);
-    at.push(j);
-    if (texts.length >= clf.batchSize) flush();
+    out += jsonlLine(item.doc, setup.format) + '\n';
+    outAt.push(j);
+    outEnd.push(out.length);
+    counted?.push(countDoc(item.doc, setup.format, setup.count!, read.field));
   }
-  flush();
   return {
-    read: lines.length,
+    read: items.length,
     bytes,
     bytesTo,
     out,
@@ -119,6 +99,7 @@ export function processLines(clf: Classifier, lines: readonly RawLine[], options
     errors,
     errAt: Int32Array.from(errAt),
     errEnd: Int32Array.from(errEnd),
+    ...(counted && { counted }),
   };
 }
 
@@ -136,6 +117,7 @@ export function truncateResult(r: BatchResult, n: number): BatchResult {
     errors: r.errors.slice(0, e ? r.errEnd[e - 1] : 0),
     errAt: r.errAt.slice(0, e),
     errEnd: r.errEnd.slice(0, e),
+    ...(r.counted && { counted: r.counted.slice(0, o) }),
   };
 }
 

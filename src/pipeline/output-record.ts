@@ -1,7 +1,8 @@
 import { topIndices } from '../classifier.js';
 import type { Script } from '../types.js';
 
-const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
+/** The fields classify writes; an input's own fields of these names are replaced. */
+export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
 
 /** Probabilities are written with 4 decimals: plenty for proportions, and a third of the bytes. */
 function r4(x: number): number {
@@ -25,8 +26,13 @@ export function tagFormat(labels: readonly string[], o: { topK: number; threshol
 
 const top: number[] = [];
 
+/** An input's own non-empty `lang` is kept; otherwise the detected script is written. */
+export function hasOwnLang(obj: Record<string, unknown>): boolean {
+  return typeof obj.lang === 'string' && obj.lang !== '';
+}
+
 /** `"topic":...,"topic_score":...,"topics":[...]`, then lang, scores and topic_chunks when they apply. */
-function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean): string {
+export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean): string {
   topIndices(p, f.topK, top);
   const best = p[top[0]!]!;
   const abstained = top[0] === f.abstain;
@@ -51,7 +57,7 @@ function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat,
  * keeps the input byte for byte and avoids re-serialising the text; otherwise the object is rebuilt.
  */
 export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat): string {
-  const hasLang = typeof obj.lang === 'string' && obj.lang !== '';
+  const hasLang = hasOwnLang(obj);
   let clash = 'lang' in obj && !hasLang;
   for (const k of OWN_FIELDS) if (k in obj) clash = true;
   const fields = fieldsJson(p, lang, chunks, f, !hasLang);

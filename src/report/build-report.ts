@@ -27,9 +27,9 @@ export function groupValue(obj: Record<string, unknown>, field: string): string 
   return MISSING_GROUP;
 }
 
-/** Read tagged files once and count them into a report. */
-export async function buildReport(files: string[], opts: BuildReportOptions): Promise<{ report: Report; warnings: string[] }> {
-  const builder = new ReportBuilder(
+/** An empty report with the settings of `opts`, to add documents or partial reports to. */
+export function newReportBuilder(opts: Pick<BuildReportOptions, 'textField' | 'groupBy' | 'tokenizer' | 'model' | 'uncertainBelow' | 'termCapacity' | 'topTerms'>): ReportBuilder {
+  return new ReportBuilder(
     {
       tokenizer: opts.tokenizer.name,
       tokenizer_description: opts.tokenizer.description,
@@ -42,6 +42,11 @@ export async function buildReport(files: string[], opts: BuildReportOptions): Pr
     },
     opts.model,
   );
+}
+
+/** Read tagged files once and count them into a report. */
+export async function buildReport(files: string[], opts: BuildReportOptions): Promise<{ report: Report; warnings: string[] }> {
+  const builder = newReportBuilder(opts);
   for (const f of files) builder.addInput(f);
   const labels = opts.model === null ? null : new Set(opts.model.labels);
   const counts = await scanTaggedFiles(

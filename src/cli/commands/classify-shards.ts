@@ -3,7 +3,7 @@ import { loadClassifier, loadModelHandle } from '../../classifier.js';
 import { int, note } from '../options.js';
 import { cliMessage } from '../run-command.js';
 import type { BackendPreference } from '../../model/backend.js';
-import { TooManyErrors } from '../../pipeline/classify-files.js';
+import { TooManyErrors } from '../../executor/run-pipeline.js';
 import { UsageError } from '../../errors.js';
 import { runShards, type ExtraClassifyOptions, type ShardResult } from '../../executor/run-shard.js';
 import { selectShards } from '../shard-select.js';

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadClassifier, loadModelHandle } from '../../classifier.js';
 import { resolveInputs } from '../../io/inputs.js';
-import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../pipeline/classify-files.js';
+import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../executor/run-pipeline.js';
 import { backend, int, note, num } from '../options.js';
 import { cliMessage } from '../run-command.js';
 import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';

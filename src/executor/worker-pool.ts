@@ -4,15 +4,31 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PredictOptions } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
+import type { WarcDoc } from '../io/warc-reader.js';
 import type { BackendName, BackendPreference } from '../model/backend.js';
+import { packLines, type BatchResult, type RawChunk, type ReadOptions } from '../pipeline/batch-processor.js';
+import type { CountSetup } from '../pipeline/steps/count.js';
+import { loadTokenCounter, parseTokenizerName } from '../report/token-counter.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { packLines, type BatchResult, type LineOptions, type RawChunk } from './batch-processor.js';
 
+/** How documents are counted for the report, as it crosses to a worker (the tokenizer by name). */
+export interface CountSpec {
+  tokenizer: string;
+  groupBy: string | null;
+  terms: boolean;
+}
+
+export async function countSetup(spec: CountSpec): Promise<CountSetup> {
+  return { tokenizer: await loadTokenCounter(parseTokenizerName(spec.tokenizer)), groupBy: spec.groupBy, terms: spec.terms };
+}
+
+/** What every worker loads: the same model and options as this thread would use. */
 export interface WorkerSetup {
   modelDir: string;
   backend: BackendPreference | BackendName;
   batchSize: number;
   predict: PredictOptions;
+  count?: CountSpec;
 }
 
 interface Pending {
@@ -23,7 +39,7 @@ interface Pending {
 /** The compiled worker script (under vitest the sources are TypeScript, so the built one in dist/ is used). */
 function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
-  const script = here.endsWith('.ts') ? join(PACKAGE_ROOT, 'dist', 'pipeline', 'classify-worker.js') : join(dirname(here), 'classify-worker.js');
+  const script = here.endsWith('.ts') ? join(PACKAGE_ROOT, 'dist', 'executor', 'worker.js') : join(dirname(here), 'worker.js');
   if (!existsSync(script)) throw new Error(`worker script not found: ${script} (run npm run build)`);
   return script;
 }
@@ -86,15 +102,20 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  /** Tags lines the main thread has split. */
-  process(lines: RawLine[], options: LineOptions): Promise<BatchResult> {
+  /** Runs the steps over lines the main thread has split. */
+  process(lines: RawLine[], read: ReadOptions): Promise<BatchResult> {
     const packed = packLines(lines);
-    return this.send({ lines: packed, options }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
+    return this.send({ lines: packed, read }, [packed.meta.buffer, packed.offsets.buffer] as ArrayBuffer[]);
   }
 
-  /** Tags a line-aligned chunk of raw bytes; the worker splits it (the bytes are moved, not copied). */
-  processChunk(chunk: RawChunk, options: LineOptions): Promise<BatchResult> {
-    return this.send({ chunk, options }, [chunk.bytes.buffer as ArrayBuffer]);
+  /** Runs the steps over a line-aligned chunk of raw bytes; the worker splits it (the bytes are moved, not copied). */
+  processChunk(chunk: RawChunk, read: ReadOptions): Promise<BatchResult> {
+    return this.send({ chunk, read }, [chunk.bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Runs the steps over WARC records. */
+  processRecords(records: WarcDoc[], read: ReadOptions): Promise<BatchResult> {
+    return this.send({ records, read }, []);
   }
 
   private send(message: object, transfer: ArrayBuffer[]): Promise<BatchResult> {

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Classifier, loadClassifier, type ModelHandle, type PredictOptions } from '../classifier.js';
-import { prepareLineOptions, processLines, truncateResult, type BatchResult, type LineOptions } from './batch-processor.js';
-import { isWarcPath } from '../io/warc-path.js';
-import { readLineAlignedChunks } from '../io/chunk-reader.js';
-import { WorkerPool } from './worker-pool.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
+import { readLineAlignedChunks } from '../io/chunk-reader.js';
 import { isGzipPath, resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
-import { tagFormat } from './output-record.js';
+import { isWarcPath } from '../io/warc-path.js';
+import type { WarcDoc } from '../io/warc-reader.js';
+import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSetup, type ReadOptions } from '../pipeline/batch-processor.js';
+import { tagFormat } from '../pipeline/output-record.js';
+import type { DocCount } from '../pipeline/steps/count.js';
+import { countSetup, WorkerPool, type CountSpec } from './worker-pool.js';
 
 /** A byte range of one uncompressed input file (see ReadLinesOptions.range). */
 export interface InputRange {
@@ -40,6 +42,13 @@ export interface ClassifyFilesOptions extends PredictOptions {
   unordered?: boolean;
   /** Called after each batch with the running counts. */
   onProgress?: (counts: ClassifyCounts) => void;
+  /**
+   * Count every written document for a report in the same pass (see `onCounted`): the tokenizer by name,
+   * the group field, and whether topic terms are collected.
+   */
+  count?: CountSpec;
+  /** With `count`: each batch's written documents as the report counts them, in output order. */
+  onCounted?: (docs: DocCount[]) => void;
 }
 
 export interface ClassifyCounts {
@@ -62,42 +71,25 @@ export class TooManyErrors extends Error {
   }
 }
 
-interface SourceBatch {
-  lines: RawLine[];
-  options: LineOptions;
-}
+type SourceBatch = { lines: RawLine[]; read: ReadOptions } | { records: WarcDoc[]; read: ReadOptions };
 
-async function* jsonlBatches(path: string, options: LineOptions, maxLineBytes: number | undefined, range?: { start: number; end: number }): AsyncGenerator<SourceBatch> {
+async function* jsonlBatches(path: string, read: ReadOptions, maxLineBytes: number | undefined, range?: { start: number; end: number }): AsyncGenerator<SourceBatch> {
   // 256 KB reads: batches of ~1,000 short documents keep each batch's output string small (large strings
   // live in V8's large-object space until a full GC; 1 MB batches raised peak RSS by ~40 MB on 1 GB)
-  const read = { maxLineBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, highWaterMark: 256 * 1024, ...(range && { range }) };
-  for await (const lines of readLineBatches(path, read)) yield { lines, options };
+  const opts = { maxLineBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, highWaterMark: 256 * 1024, ...(range && { range }) };
+  for await (const lines of readLineBatches(path, opts)) yield { lines, read };
 }
 
 /**
- * WARC/WET records as documents on the JSONL path: each becomes a JSON line {id, url, date, warc_record,
- * html | text} whose `line` is the record number. HTML is extracted by the batch processor and not copied
- * to the output. Records that are not documents are counted in `counts.skipped`.
+ * WARC/WET records as documents (see pipeline/steps/read-warc.ts): HTML is extracted and not copied to
+ * the output. Records that are not documents are counted in `counts.skipped`.
  */
 async function* warcBatches(path: string, field: string, counts: ClassifyCounts, maxRecordBytes: number | undefined): AsyncGenerator<SourceBatch> {
   // loaded here, not at start-up: the WARC parser is only for WARC input
   const { emptyWarcStats, readWarcDocs } = await import('../io/warc-reader.js');
   const stats = emptyWarcStats();
-  const html: LineOptions = { field, htmlField: 'html', dropHtml: true };
-  await prepareLineOptions(html);
-  const text: LineOptions = { field };
-  for await (const docs of readWarcDocs(path, { stats, ...(maxRecordBytes !== undefined && { maxRecordBytes }) })) {
-    // a batch holds one kind of record, so that one set of options applies
-    for (const kind of ['html', 'text'] as const) {
-      const lines: RawLine[] = [];
-      for (const d of docs) {
-        if (d.kind !== kind) continue;
-        const obj = { id: d.recordId, url: d.url, date: d.date, warc_record: d.index, [kind === 'html' ? 'html' : field]: d.content };
-        lines.push({ file: path, line: d.index, byteOffset: d.byteOffset ?? -1, byteLength: Buffer.byteLength(d.content), text: JSON.stringify(obj) });
-      }
-      if (lines.length) yield { lines, options: kind === 'html' ? html : text };
-    }
-  }
+  const read: ReadOptions = { field };
+  for await (const records of readWarcDocs(path, { stats, ...(maxRecordBytes !== undefined && { maxRecordBytes }) })) yield { records, read };
   const skipped = (counts.skipped ??= {});
   for (const [k, v] of Object.entries(stats.skipped)) skipped[k] = (skipped[k] ?? 0) + v;
   if (stats.tooLarge) skipped.too_large = (skipped.too_large ?? 0) + stats.tooLarge;
@@ -133,9 +125,11 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain);
   const workers = options.workers ?? 1;
   // in this thread a handle is not enough: load the weights
-  const inline = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });
+  const inlineClf = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });
+  const inline: BatchSetup | undefined = inlineClf && { clf: inlineClf, format, ...(options.count && { count: await countSetup(options.count) }) };
   // workers start (and load the model) before the output is opened, so a model that fails leaves no temp file
-  const pool = workers > 1 ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict }) : undefined;
+  const pool =
+    workers > 1 ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict, ...(options.count && { count: options.count }) }) : undefined;
   let out: AtomicWriter;
   try {
     out = await AtomicWriter.open(options.output);
@@ -144,9 +138,12 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     throw err;
   }
   let errOut: AtomicWriter | undefined;
-  const tag = (lines: RawLine[], o: LineOptions): Promise<BatchResult> => (pool ? pool.process(lines, o) : Promise.resolve(processLines(inline!, lines, o, format)));
-  const jsonlOptions: LineOptions = { field, ...(options.htmlField !== undefined && { htmlField: options.htmlField }), ...(options.dropHtml && { dropHtml: true }) };
-  if (!pool) await prepareLineOptions(jsonlOptions);
+  const tag = async (b: SourceBatch): Promise<BatchResult> => {
+    if (pool) return 'records' in b ? pool.processRecords(b.records, b.read) : pool.process(b.lines, b.read);
+    await prepareBatch(b.read, 'records' in b);
+    return runBatch(inline!, b);
+  };
+  const jsonlRead: ReadOptions = { field, ...(options.htmlField !== undefined && { htmlField: options.htmlField }), ...(options.dropHtml && { dropHtml: true }) };
   // batches in flight, oldest first: results are written in input order whatever finishes first (unless unordered)
   const inFlight: Promise<BatchResult>[] = [];
   const maxInFlight = pool ? 2 * pool.size : 1;
@@ -174,6 +171,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     counts.bytes += r.bytes;
     counts.errors += r.errAt.length;
     counts.tagged += r.outAt.length;
+    if (r.counted) options.onCounted?.(r.counted);
     await writeErrors(r.errors);
     if (r.out.length) {
       const w = out.write(r.out);
@@ -202,14 +200,14 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
       if (pool && !range && path !== '-' && !isGzipPath(path) && !isWarcPath(path)) {
         // workers split the lines too: this thread only finds line-aligned chunks and moves them
         for await (const item of readLineAlignedChunks(path, { maxLineBytes })) {
-          inFlight.push('chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlOptions) : tag(item.lines, jsonlOptions));
+          inFlight.push('chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlRead) : tag({ lines: item.lines, read: jsonlRead }));
           while (inFlight.length >= maxInFlight) await drainOne();
         }
         continue;
       }
-      const batches = isWarcPath(path) && !range ? warcBatches(path, field, counts, options.maxLineBytes) : jsonlBatches(path, jsonlOptions, options.maxLineBytes, range);
-      for await (const { lines, options: o } of batches) {
-        inFlight.push(tag(lines, o));
+      const batches = isWarcPath(path) && !range ? warcBatches(path, field, counts, options.maxLineBytes) : jsonlBatches(path, jsonlRead, options.maxLineBytes, range);
+      for await (const batch of batches) {
+        inFlight.push(tag(batch));
         while (inFlight.length >= maxInFlight) await drainOne();
       }
     }

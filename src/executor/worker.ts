@@ -1,0 +1,27 @@
+// Worker thread: loads its own copy of the model (its own wasm instance) and runs the steps over batches.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadClassifier } from '../classifier.js';
+import { prepareBatch, runBatch, splitChunk, unpackLines, type BatchSetup, type PackedLines, type RawChunk, type ReadOptions } from '../pipeline/batch-processor.js';
+import { tagFormat } from '../pipeline/output-record.js';
+import type { WarcDoc } from '../io/warc-reader.js';
+import { countSetup, type WorkerSetup } from './worker-pool.js';
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+try {
+  const clf = await loadClassifier(setup.modelDir, { backend: setup.backend, batchSize: setup.batchSize });
+  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain) };
+  if (setup.count) batch.count = await countSetup(setup.count);
+  port.on('message', async (m: { id: number; lines?: PackedLines; chunk?: RawChunk; records?: WarcDoc[]; read: ReadOptions }) => {
+    try {
+      await prepareBatch(m.read, m.records !== undefined);
+      const result = m.records ? runBatch(batch, { records: m.records, read: m.read }) : runBatch(batch, { lines: m.chunk ? splitChunk(m.chunk) : unpackLines(m.lines!), read: m.read });
+      port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer, result.bytesTo.buffer] as ArrayBuffer[]);
+    } catch (err) {
+      port.postMessage({ id: m.id, error: (err as Error).stack ?? String(err) });
+    }
+  });
+  port.postMessage({ ready: true, backend: clf.backend });
+} catch (err) {
+  port.postMessage({ fatal: (err as Error).message });
+}

@@ -1,0 +1,44 @@
+import type { RawLine } from '../io/line-reader.js';
+import type { ErrorRecord, Script } from '../types.js';
+
+/** Where a document was read: file ('-' = stdin), 1-based line (WARC: record number), stored bytes. */
+export interface SourceSpan {
+  file: string;
+  line: number;
+  /** Offset in the file as stored (-1 when unknown, e.g. inside a whole-file gzip). */
+  byteOffset: number;
+  byteLength: number;
+}
+
+/** What the classify step adds: the probability of every label, the detected script, chunks scored. */
+export interface DocTags {
+  probs: Float32Array;
+  lang: Script;
+  chunks: number;
+}
+
+/**
+ * One document flowing through the steps (read -> extract -> classify -> count -> write). Readers make it
+ * from a JSONL line or a WARC record; steps fill in `text` and `tags`; writers serialise `fields` + tags.
+ */
+export interface Document {
+  /** The input's own fields: a JSONL object, or a WARC record's id, url, date and warc_record. */
+  fields: Record<string, unknown>;
+  /** The text the model reads (also stored in `fields[field]`). Empty until raw HTML is extracted. */
+  text: string;
+  /** Raw HTML still to be turned into `text` by the extract step. */
+  html?: string;
+  /** The input line exactly as read, kept while `fields` are unchanged so the output keeps it byte for byte. */
+  raw?: string;
+  source: SourceSpan;
+  tags?: DocTags;
+}
+
+/** A step's unit: documents and the input lines that failed, each at its position in the input. */
+export type Item = { doc: Document } | { error: ErrorRecord };
+
+/** The input line a document came from, for error records (WARC records: their fields as one JSON line). */
+export function sourceLine(doc: Document, htmlField = 'html'): RawLine {
+  const text = doc.raw ?? JSON.stringify(doc.html === undefined ? doc.fields : { ...doc.fields, [htmlField]: doc.html });
+  return { ...doc.source, text };
+}
