@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
+import { tempDir } from './helpers/temp-dir.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The built CLI; TOPICMIX_TEST_CLI points the tests at another build (e.g. to check that they catch a broken one). */
@@ -106,7 +106,7 @@ export interface Workspace {
 }
 
 /**
- * Registers beforeAll/afterAll for a test file: check the CLI is built, make a temp dir, write the tiny
+ * Registers a beforeAll for a test file: check the CLI is built, make a temp dir (removed after its tests), write the tiny
  * data set and train the model once. The returned object is filled in by beforeAll.
  */
 export function useTinyModel(prefix: string): Workspace {
@@ -123,13 +123,10 @@ export function useTinyModel(prefix: string): Workspace {
   };
   beforeAll(async () => {
     requireBuiltCli();
-    ws.tmp = await mkdtemp(join(tmpdir(), prefix));
+    ws.tmp = tempDir(prefix);
     ws.data = await writeJsonl(join(ws.tmp, 'train.jsonl'), tinyLabelled());
     ws.model = join(ws.tmp, 'model');
     await trainTiny(ws.data, ws.model);
-  });
-  afterAll(async () => {
-    if (ws.tmp) await rm(ws.tmp, { recursive: true, force: true });
   });
   return ws;
 }

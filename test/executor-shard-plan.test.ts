@@ -1,11 +1,11 @@
 /** planShards: deterministic, every input byte in exactly one shard, whole files or byte ranges. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { planShards, planShardsBySize, type ShardInput, type SizedFile } from '../src/executor/shard-plan.js';
 import { InputError } from '../src/io/inputs.js';
 import { rng } from './helpers/random.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const pathOf = (s: ShardInput): string => (typeof s === 'string' ? s : s.path);
 const bytesOf = (s: ShardInput, sizes: Map<string, number>): number => (typeof s === 'string' ? sizes.get(s)! : s.end - s.start);
@@ -126,10 +126,7 @@ describe('planShardsBySize', () => {
 describe('planShards', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'topicmix-plan-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    dir = tempDir('topicmix-plan-');
   });
 
   it('reads the sizes of the files', async () => {

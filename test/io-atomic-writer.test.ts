@@ -1,22 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AtomicWriter, OutputError, writeFileAtomic } from '../src/io/atomic-writer.js';
 import { readLines } from '../src/io/line-reader.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-writer-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = tempDir('topicmix-writer-');
 });
 
 describe('AtomicWriter', () => {

@@ -1,21 +1,17 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, isGzipPath, resolveInputs } from '../src/io/inputs.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-inputs-'));
+  dir = tempDir('topicmix-inputs-');
   await mkdir(join(dir, 'sub'));
   for (const f of ['b.jsonl', 'a.jsonl', 'c.jsonl.gz', 'notes.txt', '.hidden.jsonl', 'sub/d.jsonl', 'x[1].jsonl']) {
     await writeFile(join(dir, f), '{}\n');
   }
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function rejection(p: Promise<unknown>): Promise<InputError> {

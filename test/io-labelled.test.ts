@@ -1,23 +1,19 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/io/inputs.js';
 import { formatErrors, readLabelled } from '../src/io/labelled.js';
 import type { ErrorRecord } from '../src/types.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-labelled-'));
+  dir = tempDir('topicmix-labelled-');
   await writeFile(join(dir, 'a.jsonl'), '{"text":"one","label":"x"}\n\n{"text":"two","labels":["y","x"],"weight":2}\n');
   await writeFile(join(dir, 'b.jsonl.gz'), gzipSync('{"text":"three","label":"z","id":9}\n{"text":"","label":"z"}\nnot json\n'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('readLabelled', () => {

@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LabelSetError, loadLabelSet } from '../src/labels/label-set.js';
 import { loadTaxonomy, parseTaxonomy, TaxonomyError } from '../src/labels/taxonomy.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -76,10 +76,7 @@ describe('parseTaxonomy', () => {
 describe('loadLabelSet', () => {
   let tmp: string;
   beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'topicmix-labelset-'));
-  });
-  afterAll(async () => {
-    await rm(tmp, { recursive: true, force: true });
+    tmp = tempDir('topicmix-labelset-');
   });
 
   it('finds top-level *.jsonl and *.jsonl.gz files, sorted', async () => {

@@ -1,12 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rebalance } from '../src/rebalance/plan.js';
 import { readWeights } from '../src/rebalance/read-weights.js';
 import { parseTargetSpec, readTargetSpec, SpecError } from '../src/rebalance/target-spec.js';
 import type { Report } from '../src/report/report-types.js';
 import { makeReport } from './fixtures/tagged/reports.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const cells = [
   { topic: 'science', lang: 'en', tokens: 600 },
@@ -23,10 +23,7 @@ async function plan(yaml: string, report: Report = withModel, normalise = false)
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-rebalance-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = tempDir('topicmix-rebalance-');
 });
 
 describe('bad targets are refused with the file and the key', () => {

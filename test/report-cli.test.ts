@@ -1,21 +1,18 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerRebalanceCommand } from '../src/cli/commands/rebalance.js';
 import { registerReportCommand } from '../src/cli/commands/report.js';
 import { registerSampleCommand } from '../src/cli/commands/sample.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const FIX = 'test/fixtures/tagged';
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-cli-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = tempDir('topicmix-cli-');
 });
 afterEach(() => {
   process.exitCode = undefined;

@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../src/report/build-report.js';
 import { readModelIdentity } from '../src/report/model-info.js';
 import { parseReport } from '../src/report/read-report.js';
@@ -9,15 +8,13 @@ import { ReportBuilder, ReportMergeError } from '../src/report/report-builder.js
 import type { Report } from '../src/report/report-types.js';
 import { loadTokenCounter, type TokenizerName } from '../src/report/token-counter.js';
 import { TermCounter } from '../src/report/term-summary.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const FIX = 'test/fixtures/tagged';
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-merge-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = tempDir('topicmix-merge-');
 });
 
 async function reportOf(files: string[], opts: { tokenizer?: TokenizerName; model?: boolean; termCapacity?: number } = {}): Promise<Report> {

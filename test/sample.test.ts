@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rebalance } from '../src/rebalance/plan.js';
 import { parseTargetSpec } from '../src/rebalance/target-spec.js';
 import type { WeightsFile } from '../src/rebalance/weights-types.js';
@@ -11,6 +10,7 @@ import { copiesFor } from '../src/sample/copies.js';
 import { runSample, type SampleStats } from '../src/sample/run-sample.js';
 import { hash53, uniform } from '../src/model/seeded-hash.js';
 import type { ErrorRecord } from '../src/types.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 let dir: string;
 let corpus: string;
@@ -31,7 +31,7 @@ function docLine(i: number, topic: string, lang: string): string {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'topicmix-sample-'));
+  dir = tempDir('topicmix-sample-');
   const lines: string[] = [];
   let i = 0;
   for (const c of CELLS) for (let k = 0; k < c.n; k++) lines.push(docLine(i++, c.topic, c.lang));
@@ -54,10 +54,6 @@ beforeAll(async () => {
   const spec = parseTargetSpec('unit: docs\nmax_repeat: 4\ntopics: {a: 0.1, b: 0.3, c: 0.35, d: 0.25}', 'target.yaml');
   weights = await rebalance(report, spec, { reportFile: 'report.json', targetFile: 'target.yaml', normalise: false });
 }, 60_000);
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 async function sample(files: string[], seed: number, manifest = false, w: WeightsFile = weights): Promise<{ out: string; stats: SampleStats; errors: ErrorRecord[] }> {
   const chunks: string[] = [];

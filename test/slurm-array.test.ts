@@ -9,13 +9,14 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, openSync, closeSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCommand, useTinyModel, type RunResult } from './cli-helpers.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const run = promisify(execFile);
 
@@ -103,7 +104,7 @@ async function logs(): Promise<string> {
 }
 
 async function startCluster(): Promise<void> {
-  D = await mkdtemp(join(tmpdir(), 'topicmix-slurm-'));
+  D = tempDir('topicmix-slurm-');
   for (const d of ['state', 'spool', 'log', 'munge', 'work']) await mkdir(join(D, d));
   await chmod(D, 0o755); // munged: every folder above its socket must be o+x
   await chmod(join(D, 'munge'), 0o755);
@@ -216,8 +217,7 @@ describe.skipIf(skipReason !== null)('Slurm array job (private single-node clust
   }, 60_000);
 
   afterAll(async () => {
-    await stopCluster();
-    if (D) await rm(D, { recursive: true, force: true });
+    await stopCluster(); // the folder goes after this (tempDir), once the daemons are gone
   }, 30_000);
 
   it('examples/slurm/submit.sh: 4 array tasks + merge = one process over the same shards = one plain classify', async () => {

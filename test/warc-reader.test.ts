@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyWarcStats, isWarcPath, readWarcDocs, type WarcDoc, type WarcStats } from '../src/io/warc-reader.js';
 import { httpResponse, warcFile, warcRecord } from './fixtures/warc/make-warc.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'topicmix-warc-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('topicmix-warc-');
 
 const zhText = '国务院新闻办公室今日举行发布会，介绍上半年国民经济运行情况。';
 const gbkPage = iconv.encode(`<html><head><title>新闻</title></head><body><p>${zhText}</p></body></html>`, 'gbk');

@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { extractMainText } from '../src/extract/html-text.js';
 import { readWarcDocs, type WarcDoc } from '../src/io/warc-reader.js';
 import { httpResponse, warcFile, warcRecord } from './fixtures/warc/make-warc.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 // Real pages from ../shared/data, wrapped into a GB18030-encoded .warc.gz in a temp dir; skipped when the data is absent.
 const gnePath = fileURLToPath(new URL('../../shared/data/web_html/gne_zh_news.jsonl', import.meta.url));
@@ -14,8 +14,7 @@ const hasData = existsSync(gnePath);
 if (!hasData) console.warn(`warc-real-pages: skipped, ${gnePath} not found`);
 
 describe.skipIf(!hasData)('a .warc.gz of real Chinese pages served as GBK', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'topicmix-warc-real-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('topicmix-warc-real-');
 
   it('decodes every page back to the original HTML and extracts the same text', async () => {
     const pages = readFileSync(gnePath, 'utf8')

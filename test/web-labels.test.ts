@@ -1,16 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLabelled, readPool } from '../src/io/labelled.js';
 import { checkLabelSet } from '../src/labels/check.js';
 import { agreeLabels } from '../src/labels/agree.js';
 import { suggestLabels } from '../src/labels/suggest.js';
 import { parseTaxonomy, taxonomyLabels } from '../src/labels/taxonomy.js';
 import type { LabelledExample } from '../src/types.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'topicmix-web-labels-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('topicmix-web-labels-');
 
 const TAXONOMY = `name: t
 topics:

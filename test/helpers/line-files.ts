@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
 import { readLines, type RawLine, type ReadLinesOptions } from '../../src/io/line-reader.js';
+import { tempDir } from './temp-dir.js';
 
-/** A temp folder for the calling test file (made in beforeAll, removed in afterAll) and helpers over it. */
+/** A temp folder for the calling test file (made in beforeAll, removed after its tests) and helpers over it. */
 export function lineFiles(prefix: string): {
   dir: () => string;
   fixture: (content: string | Buffer, name?: string) => Promise<string>;
@@ -12,11 +12,8 @@ export function lineFiles(prefix: string): {
 } {
   let dir = '';
   let n = 0;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), prefix));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    dir = tempDir(prefix);
   });
   return {
     dir: () => dir,

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+
+export { tempDir } from './temp-dir.js';
 
 /** A small made-up bilingual labelled set (3 topics x zh + en), for fast training in tests. */
 export const TINY_EXAMPLES: { text: string; label: string }[] = [];
@@ -24,19 +23,6 @@ for (const [label, { zh, en }] of Object.entries(topics)) {
     TINY_EXAMPLES.push({ text: `${zh[i]}，${zh[(i + 3) % zh.length]}的最新消息`, label });
     TINY_EXAMPLES.push({ text: `News about the ${en[i]} and the ${en[(i + 3) % en.length]}`, label });
   }
-}
-
-const created: string[] = [];
-// Registered when a test file imports this module: the folders it made are removed after its tests.
-afterAll(() => {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A temporary folder, removed after the importing test file's tests. */
-export function tempDir(prefix = 'topicmix-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  created.push(dir);
-  return dir;
 }
 
 export function writeJsonl(path: string, rows: object[]): string {
