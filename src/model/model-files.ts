@@ -1,30 +1,19 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-writer.js';
 import { VERSION } from '../version.js';
-import type { Tensor, io } from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { tf, tfLayers } from './backend.js';
 import { encodeFloat16 } from './float16.js';
-import { MODEL_FORMAT, type ModelMetadata } from './metadata.js';
+import type { ModelMetadata } from './metadata.js';
+import { MODEL_JSON, WEIGHTS_BIN, readModelJson, type ModelJson, type WeightSpec } from './model-json.js';
 import type { ModelParams } from './params.js';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
+export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, readModelJson, readModelJsonFile, type ModelJson, type WeightSpec } from './model-json.js';
 
 /** How weights are stored in weights.bin: tfjs weight-spec quantization. */
 export type WeightQuantization = 'float32' | 'float16' | 'uint8';
-
-export type WeightSpec = io.WeightsManifestEntry;
-
-export interface ModelJson {
-  format: 'layers-model';
-  generatedBy: string;
-  convertedBy: string;
-  modelTopology: object;
-  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
-  userDefinedMetadata: { topicmix: ModelMetadata };
-}
 
 const EMBEDDING = 'embedding';
 const OUTPUT = 'output';
@@ -124,35 +113,6 @@ function specBytes(spec: WeightSpec): number {
   const per = BYTES[dtype];
   if (per === undefined) throw new Error(`unsupported weight dtype ${dtype} for ${spec.name}`);
   return n * per;
-}
-
-/** Reads and checks a model folder's model.json (not its weights): clear errors for a missing folder or bad JSON. */
-export async function readModelJson(dir: string): Promise<{ modelJson: ModelJson; meta: ModelMetadata; jsonPath: string }> {
-  const jsonPath = join(dir, MODEL_JSON);
-  try {
-    const st = await stat(dir);
-    if (!st.isDirectory()) throw new Error(`model: ${dir} is not a directory`);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`model: directory not found: ${dir}`);
-    if (code) throw new Error(`model: cannot read ${dir}: ${(err as Error).message}`);
-    throw err;
-  }
-  let text: string;
-  try {
-    text = await readFile(jsonPath, 'utf8');
-  } catch (err) {
-    throw new Error(`model: cannot read ${jsonPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let modelJson: ModelJson;
-  try {
-    modelJson = JSON.parse(text) as ModelJson;
-  } catch (err) {
-    throw new Error(`model: ${jsonPath} is not valid JSON: ${(err as Error).message}`);
-  }
-  const meta = modelJson?.userDefinedMetadata?.topicmix;
-  if (!meta || meta.format !== MODEL_FORMAT) throw new Error(`model: ${jsonPath} has no userDefinedMetadata.topicmix (not a topicmix model)`);
-  return { modelJson, meta, jsonPath };
 }
 
 /** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { zodPath } from '../report/read-report.js';
+import { modelIdentitySchema, zodPath } from '../report/read-report.js';
 import { WEIGHTS_SCHEMA, type WeightsFile } from './weights-types.js';
 
 export class WeightsFileError extends Error {
@@ -23,13 +23,7 @@ const weightsSchema = z
     schema: z.literal(WEIGHTS_SCHEMA),
     method: z.enum(['target', 'temperature', 'feedback']),
     unit: z.enum(['tokens', 'docs', 'chars']),
-    model: z.object({
-      name: z.string().nullable(),
-      data_hash: z.string().nullable(),
-      id: z.string().nullable(),
-      labels: z.array(z.string()),
-      labels_source: z.enum(['model', 'data']),
-    }),
+    model: modelIdentitySchema,
     max_repeat: z.number().positive(),
     cells: z
       .array(

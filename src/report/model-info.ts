@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MODEL_JSON, readModelJsonFile } from '../model/model-json.js';
 import type { ModelIdentity, ReportCalibration } from './report-types.js';
 
 export class ModelInfoError extends Error {
@@ -18,27 +19,17 @@ export function modelId(name: string | null, dataHash: string | null): string | 
 }
 
 /**
- * Read the label set and identity of a model folder from `model.json`
- * (`userDefinedMetadata.topicmix.{labels, name, data_hash}`) as plain JSON, without loading the model.
+ * Read the label set and identity of a model folder (or of its model.json) from
+ * `userDefinedMetadata.topicmix.{labels, name, training.dataHash}`, without loading the weights.
  */
 export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
   const st = await stat(dir).catch(() => null);
-  const path = st?.isDirectory() ? join(dir, 'model.json') : dir;
-  let text: string;
+  const path = st?.isDirectory() ? join(dir, MODEL_JSON) : dir;
+  let meta: unknown;
   try {
-    text = await readFile(path, 'utf8');
+    meta = (await readModelJsonFile(path)).meta;
   } catch (err) {
-    throw new ModelInfoError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ModelInfoError(`${path}: invalid JSON: ${(err as Error).message}`);
-  }
-  const meta = (json as { userDefinedMetadata?: { topicmix?: unknown } } | null)?.userDefinedMetadata?.topicmix;
-  if (meta === null || typeof meta !== 'object') {
-    throw new ModelInfoError(`${path}: no userDefinedMetadata.topicmix (not a topicmix model?)`);
+    throw new ModelInfoError((err as Error).message.replace(/^model: /, ''));
   }
   const m = meta as { labels?: unknown; name?: unknown; data_hash?: unknown; training?: { dataHash?: unknown } };
   const { labels, name } = m;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { HIST_BINS, REPORT_SCHEMA, TERM_SCRIPTS, type Report } from './report-types.js';
+import { HIST_BINS, REPORT_SCHEMA, TERM_SCRIPTS, type ModelIdentity, type Report } from './report-types.js';
 import { summarize } from './summary.js';
 
 /** A report file that cannot be used; the message names the file and the key. */
@@ -13,18 +13,21 @@ export class ReportFileError extends Error {
 const count = z.number().int().nonnegative();
 const label = z.string().min(1);
 
+/** ModelIdentity as stored in report and weights files. */
+export const modelIdentitySchema: z.ZodType<ModelIdentity> = z.object({
+  name: z.string().nullable(),
+  data_hash: z.string().nullable(),
+  id: z.string().nullable(),
+  labels: z.array(label),
+  labels_source: z.enum(['model', 'data']),
+  calibration: z
+    .object({ source: z.string(), labels: z.array(label).min(1), confusion: z.record(z.array(z.array(count))), soft_confusion: z.record(z.array(z.array(z.number().nonnegative()))).optional() })
+    .optional(),
+});
+
 const reportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
-  model: z.object({
-    name: z.string().nullable(),
-    data_hash: z.string().nullable(),
-    id: z.string().nullable(),
-    labels: z.array(label),
-    labels_source: z.enum(['model', 'data']),
-    calibration: z
-      .object({ source: z.string(), labels: z.array(label).min(1), confusion: z.record(z.array(z.array(count))), soft_confusion: z.record(z.array(z.array(z.number().nonnegative()))).optional() })
-      .optional(),
-  }),
+  model: modelIdentitySchema,
   settings: z.object({
     tokenizer: z.string(),
     tokenizer_description: z.string(),
