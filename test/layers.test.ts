@@ -15,7 +15,7 @@ const LAYERS: Array<[number, RegExp]> = [
   [6, /^pipeline\//],
   [7, /^(rebalance|sample)\//],
   [8, /^executor\//],
-  [9, /^(index|browser)\.ts$|^browser\//],
+  [9, /^(index|browser|html|warc)\.ts$|^browser\//],
   [10, /^cli\//],
 ];
 

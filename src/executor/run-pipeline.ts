@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Classifier, loadClassifier, type ModelHandle, type PredictOptions } from '../classifier.js';
+import { Classifier, loadClassifier, loadModelHandle, type ModelHandle, type PredictOptions } from '../classifier.js';
+import type { BackendPreference } from '../model/backend.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
 import { readLineAlignedChunks } from '../io/chunk-reader.js';
 import { isGzipPath, resolveInputs } from '../io/inputs.js';
@@ -233,4 +234,24 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     await pool?.close();
   }
   return counts;
+}
+
+export interface RunPipelineOptions extends ClassifyFilesOptions {
+  /** A loaded classifier, a model handle, or a model folder (default: the shipped default model). */
+  model?: Classifier | ModelHandle | string;
+  /** With a folder: the tfjs backend (default 'auto') and documents per model call (default 1024). */
+  backend?: BackendPreference;
+  batchSize?: number;
+}
+
+/**
+ * Run the classify pipeline over files: read (JSONL, WARC/WET, byte ranges, stdin) -> extract HTML ->
+ * classify -> (count for a report) -> write, in this thread or `workers` threads. Every input line
+ * becomes an output line or an error record; outputs appear under their final names only when complete.
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<ClassifyCounts> {
+  const { model, backend, batchSize, ...rest } = options;
+  const load = { ...(backend !== undefined && { backend }), ...(batchSize !== undefined && { batchSize }) };
+  const clf = typeof model === 'string' || model === undefined ? await ((rest.workers ?? 1) > 1 ? loadModelHandle : loadClassifier)(model, load) : model;
+  return classifyFiles(clf, rest);
 }

@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import fg from 'fast-glob';
 
 /** A problem with an input file as a whole (missing, unreadable, corrupt gzip). */
 export class InputError extends Error {
@@ -59,6 +58,8 @@ export async function resolveInputs(patterns: string[]): Promise<string[]> {
     if (st.code !== 'ENOENT' && st.code !== 'ENOTDIR') {
       throw new InputError(pattern, `cannot access input: ${pattern}: ${st.message}`, { cause: st });
     }
+    // fast-glob is loaded only when an input is not a plain existing path
+    const fg = (await import('fast-glob')).default;
     if (!fg.isDynamicPattern(pattern)) throw new InputError(pattern, `input not found: ${pattern}`);
     let matches: string[];
     try {

@@ -1,6 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import fg from 'fast-glob';
 import { loadTaxonomy, type Taxonomy } from './taxonomy.js';
 
 export interface LabelSet {
@@ -66,6 +65,7 @@ export async function loadLabelSet(dir: string): Promise<LabelSet> {
       throw new LabelSetError(`${dir}: no labelled data files (*.jsonl, *.jsonl.gz) and no data: list in ${TAXONOMY_FILE}`);
     }
   }
+  const fg = (await import('fast-glob')).default;
   const poolFiles = taxonomy.pool_labels ? (await fg(taxonomy.pool_labels, { cwd: dir, onlyFiles: true })).sort().map((f) => join(dir, f)) : [];
   return { dir, taxonomy, files, poolFiles };
 }

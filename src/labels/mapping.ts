@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { loadYaml } from '../io/lazy-yaml.js';
 import { z } from 'zod';
 import type { LabelledExample } from '../types.js';
 
@@ -40,7 +40,7 @@ export async function loadMapping(file: string): Promise<LabelMapping> {
   }
   let raw: unknown;
   try {
-    raw = parse(text);
+    raw = loadYaml().parse(text);
   } catch (err) {
     throw new Error(`mapping: ${file} is not valid YAML: ${(err as Error).message}`);
   }

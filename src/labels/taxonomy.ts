@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import YAML from 'yaml';
+import { loadYaml } from '../io/lazy-yaml.js';
 import { z } from 'zod';
 
 export interface Topic {
@@ -123,7 +123,7 @@ function formatPath(path: readonly (string | number)[]): string {
 }
 
 export function parseTaxonomy(text: string, file: string): Taxonomy {
-  const doc = YAML.parseDocument(text);
+  const doc = loadYaml().parseDocument(text);
   if (doc.errors.length > 0) {
     throw new TaxonomyError(doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]}`));
   }

@@ -6,7 +6,11 @@ import type * as TfLayers from '@tensorflow/tfjs-layers';
 // scanner over them, which costs several hundred milliseconds at every start. Serving needs only
 // tfjs-core and a backend; the union package (layers, converter, data, webgl) is not loaded.
 const require = createRequire(import.meta.url);
-const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
+let core: typeof TfCore | undefined;
+// tfjs-core takes ~0.2 s to load: `import('topicmix')` does not pay for it, the first model call does.
+const tf = new Proxy({} as typeof TfCore, {
+  get: (_, key) => Reflect.get((core ??= require('@tensorflow/tfjs-core') as typeof TfCore), key),
+});
 
 /** tfjs-layers, loaded on first use (only training writes a layers topology). */
 export function tfLayers(): typeof TfLayers {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { loadYaml } from '../io/lazy-yaml.js';
 import { z } from 'zod';
 import { zodPath } from '../report/read-report.js';
 
@@ -65,7 +65,7 @@ export type TargetSpec = z.infer<typeof targetSchema>;
 
 export function parseStructured(text: string, file: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: false });
+    return loadYaml().parse(text, { prettyErrors: false });
   } catch (err) {
     throw new SpecError(`${file}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
   }
