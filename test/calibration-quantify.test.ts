@@ -31,24 +31,51 @@ describe('temperature scaling', () => {
 describe('adjusted classify-and-count', () => {
   it('recovers the true shares exactly when tag counts follow the confusion matrix', () => {
     // true shares 0.5 / 0.3 / 0.2; class 0 is tagged 1 a fifth of the time
-    const confusion = [[80, 20, 0], [0, 90, 10], [0, 0, 100]];
+    const confusion = [
+      [80, 20, 0],
+      [0, 90, 10],
+      [0, 0, 100],
+    ];
     const p = [0.5, 0.3, 0.2];
     const M = (j: number, i: number): number => confusion[i]![j]! / confusion[i]!.reduce((a, b) => a + b, 0);
     const tags = [0, 1, 2].map((j) => Math.round(1e6 * [0, 1, 2].reduce((s, i) => s + M(j, i) * p[i]!, 0)));
     const est = adjustedShares(tags, confusion);
     est.forEach((x, i) => expect(x).toBeCloseTo(p[i]!, 4));
-    expect(totalVariation(tags.map((t) => t / 1e6), p)).toBeCloseTo(0.1, 6);
+    expect(
+      totalVariation(
+        tags.map((t) => t / 1e6),
+        p,
+      ),
+    ).toBeCloseTo(0.1, 6);
   });
 
   it('stays on the simplex and gives an interval around the estimate, the same for a seed', () => {
-    const r = correctedShares([30, 50, 20], [[8, 2, 0], [1, 8, 1], [0, 3, 7]], { replicates: 100, seed: 5 });
+    const r = correctedShares(
+      [30, 50, 20],
+      [
+        [8, 2, 0],
+        [1, 8, 1],
+        [0, 3, 7],
+      ],
+      { replicates: 100, seed: 5 },
+    );
     expect(r.shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     r.shares.forEach((s, i) => {
       expect(s).toBeGreaterThanOrEqual(0);
       expect(r.lo[i]!).toBeLessThanOrEqual(s + 1e-9);
       expect(r.hi[i]!).toBeGreaterThanOrEqual(s - 1e-9);
     });
-    expect(correctedShares([30, 50, 20], [[8, 2, 0], [1, 8, 1], [0, 3, 7]], { replicates: 100, seed: 5 })).toEqual(r);
+    expect(
+      correctedShares(
+        [30, 50, 20],
+        [
+          [8, 2, 0],
+          [1, 8, 1],
+          [0, 3, 7],
+        ],
+        { replicates: 100, seed: 5 },
+      ),
+    ).toEqual(r);
     expect(projectSimplex([2, 0, -1])).toEqual([1, 0, 0]);
   });
 });
@@ -69,8 +96,23 @@ describe('abstain in classify output', () => {
 
 describe('report: corrected shares', () => {
   it('are computed per language from the hard counts and the calibration counts', () => {
-    const cell = (lang: string, topic: string, docs: number) => ({ group: null, lang, topic, docs, chars: docs, tokens: docs, confidence_e6: 0, hist: new Array(10).fill(0), uncertain_docs: 0, uncertain_tokens: 0, below_threshold_docs: 0 });
-    const confusion = [[8, 2], [0, 10]];
+    const cell = (lang: string, topic: string, docs: number) => ({
+      group: null,
+      lang,
+      topic,
+      docs,
+      chars: docs,
+      tokens: docs,
+      confidence_e6: 0,
+      hist: new Array(10).fill(0),
+      uncertain_docs: 0,
+      uncertain_tokens: 0,
+      below_threshold_docs: 0,
+    });
+    const confusion = [
+      [8, 2],
+      [0, 10],
+    ];
     const report = {
       schema: 'topicmix/report@1' as const,
       model: { name: 'm', data_hash: null, id: 'm', labels: ['a', 'b'], labels_source: 'model' as const, calibration: { source: 'test', labels: ['a', 'b'], confusion: { en: confusion } } },
@@ -96,10 +138,38 @@ describe('report: corrected shares', () => {
 describe('rebalance on corrected shares', () => {
   it('scales each corrected cell by corrected / raw share and names the corrected languages', async () => {
     const { correctedCells } = await import('../src/rebalance/corpus-cells.js');
-    const cell = (lang: string, topic: string, docs: number) => ({ group: null, lang, topic, docs, chars: docs * 10, tokens: docs * 3, confidence_e6: 0, hist: new Array(10).fill(0), uncertain_docs: 0, uncertain_tokens: 0, below_threshold_docs: 0 });
+    const cell = (lang: string, topic: string, docs: number) => ({
+      group: null,
+      lang,
+      topic,
+      docs,
+      chars: docs * 10,
+      tokens: docs * 3,
+      confidence_e6: 0,
+      hist: new Array(10).fill(0),
+      uncertain_docs: 0,
+      uncertain_tokens: 0,
+      below_threshold_docs: 0,
+    });
     const report = {
       state: { cells: [cell('en', 'a', 40), cell('en', 'b', 60), cell('zh', 'a', 10)], soft: [], terms: [] },
-      summary: { corrected: { method: 'm', source: 's', replicates: 1, by_lang: [{ lang: 'en', docs: 100, rows: [{ topic: 'a', raw_share: 0.4, share: 0.5, lo: 0, hi: 1 }, { topic: 'b', raw_share: 0.6, share: 0.5, lo: 0, hi: 1 }] }] } },
+      summary: {
+        corrected: {
+          method: 'm',
+          source: 's',
+          replicates: 1,
+          by_lang: [
+            {
+              lang: 'en',
+              docs: 100,
+              rows: [
+                { topic: 'a', raw_share: 0.4, share: 0.5, lo: 0, hi: 1 },
+                { topic: 'b', raw_share: 0.6, share: 0.5, lo: 0, hi: 1 },
+              ],
+            },
+          ],
+        },
+      },
     } as unknown as Parameters<typeof correctedCells>[0];
     const r = correctedCells(report, 'tokens');
     expect(r.corrected).toEqual(['en']);

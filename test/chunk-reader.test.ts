@@ -17,7 +17,8 @@ describe('readLineAlignedChunks', () => {
       for (let i = 0; i < n; i++) {
         const kind = r();
         if (kind < 0.05) parts.push('');
-        else if (kind < 0.1) parts.push('x'.repeat(3000 + Math.floor(r() * 3000))); // over the 2 KB limit below
+        else if (kind < 0.1)
+          parts.push('x'.repeat(3000 + Math.floor(r() * 3000))); // over the 2 KB limit below
         else parts.push(JSON.stringify({ i, text: '中文 text '.repeat(1 + Math.floor(r() * 40)) }));
       }
       const eol = r() < 0.3 ? '\r\n' : '\n';

@@ -88,10 +88,7 @@ describe.concurrent('classify: output', () => {
     const input = lines.join('\n') + '\n';
     const env = { DOTENV_CONFIG_QUIET: '' };
     // the cpu backend is the one whose first use warns "Hi, looks like you are running TensorFlow.js in Node.js"
-    const [piped, dash] = await Promise.all([
-      runCli(['classify', '--model', ws.model], { input, env }),
-      runCli(['classify', '--model', ws.model, '-o', '-', '-', '--backend', 'cpu'], { input, env }),
-    ]);
+    const [piped, dash] = await Promise.all([runCli(['classify', '--model', ws.model], { input, env }), runCli(['classify', '--model', ws.model, '-o', '-', '-', '--backend', 'cpu'], { input, env })]);
     for (const r of [piped, dash]) {
       expect(r.code).toBe(0);
       const out = parseJsonl<Out>(r.stdout); // throws on any non-JSON line (tfjs / dotenv banners)

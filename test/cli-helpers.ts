@@ -42,9 +42,7 @@ export function runCommand(cmd: string, args: string[], opts: { cwd: string; env
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
     if (opts.input !== undefined) {
       child.stdin!.on('error', () => undefined); // the command may exit before reading all of stdin
       child.stdin!.end(opts.input);
@@ -60,14 +58,69 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
 }
 
 const EN: Record<(typeof LABELS)[number], string[]> = {
-  sports: ['The team won the football match', 'A striker scored two late goals', 'The coach praised his players', 'Basketball finals start tonight', 'The runner broke the marathon record', 'Tennis star wins the open', 'Fans cheered in the stadium', 'The league season kicks off', 'Olympic swimmer takes gold', 'Goalkeeper saves a penalty'],
-  finance: ['The stock market fell sharply', 'The bank raises interest rates', 'Investors sold their shares', 'Inflation hits a new high', 'The company reported quarterly earnings', 'Bond yields rose today', 'The central bank cut rates', 'Currency markets were volatile', 'Profits beat analyst forecasts', 'The fund bought more stocks'],
-  tech: ['The new smartphone has a faster chip', 'Software update fixes security bugs', 'The startup launched an AI model', 'Cloud computing costs drop', 'Programmers write code in TypeScript', 'The laptop battery lasts longer', 'A new processor was announced', 'The app gained a million users', 'Engineers built a faster network', 'Open source database released'],
+  sports: [
+    'The team won the football match',
+    'A striker scored two late goals',
+    'The coach praised his players',
+    'Basketball finals start tonight',
+    'The runner broke the marathon record',
+    'Tennis star wins the open',
+    'Fans cheered in the stadium',
+    'The league season kicks off',
+    'Olympic swimmer takes gold',
+    'Goalkeeper saves a penalty',
+  ],
+  finance: [
+    'The stock market fell sharply',
+    'The bank raises interest rates',
+    'Investors sold their shares',
+    'Inflation hits a new high',
+    'The company reported quarterly earnings',
+    'Bond yields rose today',
+    'The central bank cut rates',
+    'Currency markets were volatile',
+    'Profits beat analyst forecasts',
+    'The fund bought more stocks',
+  ],
+  tech: [
+    'The new smartphone has a faster chip',
+    'Software update fixes security bugs',
+    'The startup launched an AI model',
+    'Cloud computing costs drop',
+    'Programmers write code in TypeScript',
+    'The laptop battery lasts longer',
+    'A new processor was announced',
+    'The app gained a million users',
+    'Engineers built a faster network',
+    'Open source database released',
+  ],
 };
 const ZH: Record<(typeof LABELS)[number], string[]> = {
-  sports: ['球队赢得了足球比赛', '前锋打进两个进球', '教练称赞了球员', '篮球总决赛今晚开打', '选手打破马拉松纪录', '网球明星赢得公开赛', '球迷在体育场欢呼', '联赛赛季开始', '奥运游泳选手夺得金牌', '守门员扑出点球'],
+  sports: [
+    '球队赢得了足球比赛',
+    '前锋打进两个进球',
+    '教练称赞了球员',
+    '篮球总决赛今晚开打',
+    '选手打破马拉松纪录',
+    '网球明星赢得公开赛',
+    '球迷在体育场欢呼',
+    '联赛赛季开始',
+    '奥运游泳选手夺得金牌',
+    '守门员扑出点球',
+  ],
   finance: ['股市大幅下跌', '银行上调利率', '投资者卖出股票', '通货膨胀创新高', '公司公布季度财报', '债券收益率今天上升', '央行下调利率', '外汇市场波动剧烈', '利润超出分析师预期', '基金增持股票'],
-  tech: ['新手机搭载更快的芯片', '软件更新修复安全漏洞', '创业公司发布人工智能模型', '云计算成本下降', '程序员用代码编写软件', '笔记本电脑电池续航更长', '新处理器发布', '应用获得百万用户', '工程师建造更快的网络', '开源数据库发布'],
+  tech: [
+    '新手机搭载更快的芯片',
+    '软件更新修复安全漏洞',
+    '创业公司发布人工智能模型',
+    '云计算成本下降',
+    '程序员用代码编写软件',
+    '笔记本电脑电池续航更长',
+    '新处理器发布',
+    '应用获得百万用户',
+    '工程师建造更快的网络',
+    '开源数据库发布',
+  ],
 };
 
 /** 3 labels x (10 en + 10 zh) short made-up lines. */

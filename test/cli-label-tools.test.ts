@@ -8,7 +8,10 @@ const ws = useTinyModel('topicmix-cli-label-tools-');
 describe('label suggest', () => {
   it('without a model: a stratified random start, skipping labelled ids, the same for a seed', async () => {
     const dir = await ws.caseDir();
-    const pool = await writeJsonl(join(dir, 'pool.jsonl'), Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, text: i % 3 === 0 ? `股票市场 第${i}天` : `market day ${i}`, lang: i % 3 === 0 ? 'zh' : 'en' })));
+    const pool = await writeJsonl(
+      join(dir, 'pool.jsonl'),
+      Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, text: i % 3 === 0 ? `股票市场 第${i}天` : `market day ${i}`, lang: i % 3 === 0 ? 'zh' : 'en' })),
+    );
     const labels = join(dir, 'labels');
     await mkdir(labels);
     await writeJsonl(join(labels, 'done.jsonl'), [{ id: 'p1', label: 'finance' }]);
@@ -26,7 +29,10 @@ describe('label suggest', () => {
 
   it('with a model: each suggestion carries the model prediction', async () => {
     const dir = await ws.caseDir();
-    const pool = await writeJsonl(join(dir, 'pool.jsonl'), Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, text: ['stocks and bonds', 'the football final', 'a new phone chip'][i % 3] + ` ${i}` })));
+    const pool = await writeJsonl(
+      join(dir, 'pool.jsonl'),
+      Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, text: ['stocks and bonds', 'the football final', 'a new phone chip'][i % 3] + ` ${i}` })),
+    );
     const r = await runCli(['label', 'suggest', '--pool', pool, '--model', ws.model, '-n', '4', '-o', join(dir, 's.jsonl')]);
     expect(r.code).toBe(0);
     const rows = parseJsonl<{ suggest: { predicted: { label: string; score: number; margin: number } } }>(await readFile(join(dir, 's.jsonl'), 'utf8'));
@@ -38,8 +44,18 @@ describe('label suggest', () => {
 describe('labels agree', () => {
   it('prints agreement and kappa for two label files joined by id, and --json', async () => {
     const dir = await ws.caseDir();
-    const a = await writeJsonl(join(dir, 'a.jsonl'), [{ id: '1', label: 'x' }, { id: '2', label: 'x' }, { id: '3', label: 'y' }, { id: '4', label: 'y' }]);
-    const b = await writeJsonl(join(dir, 'b.jsonl'), [{ id: '1', label: 'x' }, { id: '2', label: 'y' }, { id: '3', label: 'y' }, { id: '4', label: 'y' }]);
+    const a = await writeJsonl(join(dir, 'a.jsonl'), [
+      { id: '1', label: 'x' },
+      { id: '2', label: 'x' },
+      { id: '3', label: 'y' },
+      { id: '4', label: 'y' },
+    ]);
+    const b = await writeJsonl(join(dir, 'b.jsonl'), [
+      { id: '1', label: 'x' },
+      { id: '2', label: 'y' },
+      { id: '3', label: 'y' },
+      { id: '4', label: 'y' },
+    ]);
     const r = await runCli(['labels', 'agree', a, b]);
     expect(r.code).toBe(0);
     // po = 0.75, pe = 0.5*0.25 + 0.5*0.75 = 0.5, kappa = 0.5
@@ -77,8 +93,14 @@ describe('train and eval on pool labels', () => {
     const poolFile = await writeJsonl(join(dir, 'pool.jsonl'), pool);
     const set = join(dir, 'set');
     await mkdir(join(set, 'web'), { recursive: true });
-    await writeFile(join(set, 'taxonomy.yaml'), 'name: t\npool_labels: [web/*.jsonl]\ntopics:\n  - { id: finance, names: { en: F, zh: 财 }, description: money, includes: [stocks] }\n  - { id: sports, names: { en: S, zh: 体 }, description: sport, includes: [football] }\n');
-    await writeJsonl(join(set, 'own.jsonl'), [{ text: 'the stock market', label: 'finance' }, { text: 'a football match', label: 'sports' }]);
+    await writeFile(
+      join(set, 'taxonomy.yaml'),
+      'name: t\npool_labels: [web/*.jsonl]\ntopics:\n  - { id: finance, names: { en: F, zh: 财 }, description: money, includes: [stocks] }\n  - { id: sports, names: { en: S, zh: 体 }, description: sport, includes: [football] }\n',
+    );
+    await writeJsonl(join(set, 'own.jsonl'), [
+      { text: 'the stock market', label: 'finance' },
+      { text: 'a football match', label: 'sports' },
+    ]);
     await writeJsonl(join(set, 'web', 'en.jsonl'), rows);
     const out = join(dir, 'm');
     const t = await runCli(['train', '--labels', set, '--pool', poolFile, '--pool-weight', '2', '--out', out, '--buckets', '4096', '--json']);

@@ -21,13 +21,7 @@ async function readMeta(dir: string): Promise<ModelJson['userDefinedMetadata']['
 
 describe.concurrent('train on malformed data', () => {
   const goodRows = tinyLabelled();
-  const badLines = [
-    '{"text":"The bank raises interest rates","label":5}',
-    'not json',
-    '{"label":"tech"}',
-    '{"text":"   ","label":"tech"}',
-    '{"text":"Bond yields rose today"}',
-  ];
+  const badLines = ['{"text":"The bank raises interest rates","label":5}', 'not json', '{"label":"tech"}', '{"text":"   ","label":"tech"}', '{"text":"Bond yields rose today"}'];
 
   async function writeBad(dir: string): Promise<string> {
     // good lines 1-60, then the bad ones (61-65), then one more good line (66)

@@ -16,8 +16,14 @@ const article = (title: string, body: string): string =>
     .map((p) => `<p>${p}</p>`)
     .join('')}</article><footer>Cookie settings · Share this article</footer></body></html>`;
 
-const SPORT_ZH = article('主队末节逆转豪取八连胜', '在昨晚进行的篮球联赛中，主队在第三节结束时还落后九分。\n末节外援连续命中三记三分球，帮助球队打出一波攻击波，最终赢得比赛，取得八连胜。\n赛后主教练表示球员们在防守端的专注度是获胜关键，下一场比赛将迎来联赛榜首的挑战。\n本场比赛外援独得三十二分十一个篮板，本土后卫贡献十八分七次助攻，两人在关键时刻的配合成为逆转的转折点。\n球队目前以二十一胜五负的战绩排名联赛第二，距离榜首仅差一个胜场，球迷们期待球队在季后赛中走得更远。');
-const FINANCE_EN = article('Central bank raises interest rates again', 'The central bank raised its benchmark interest rate by a quarter point on Wednesday, its fourth increase this year.\nStock markets fell sharply after the announcement and bond yields climbed to their highest level since 2008.\nAnalysts said inflation remains well above target and expect further rate rises before the end of the year.');
+const SPORT_ZH = article(
+  '主队末节逆转豪取八连胜',
+  '在昨晚进行的篮球联赛中，主队在第三节结束时还落后九分。\n末节外援连续命中三记三分球，帮助球队打出一波攻击波，最终赢得比赛，取得八连胜。\n赛后主教练表示球员们在防守端的专注度是获胜关键，下一场比赛将迎来联赛榜首的挑战。\n本场比赛外援独得三十二分十一个篮板，本土后卫贡献十八分七次助攻，两人在关键时刻的配合成为逆转的转折点。\n球队目前以二十一胜五负的战绩排名联赛第二，距离榜首仅差一个胜场，球迷们期待球队在季后赛中走得更远。',
+);
+const FINANCE_EN = article(
+  'Central bank raises interest rates again',
+  'The central bank raised its benchmark interest rate by a quarter point on Wednesday, its fourth increase this year.\nStock markets fell sharply after the announcement and bond yields climbed to their highest level since 2008.\nAnalysts said inflation remains well above target and expect further rate rises before the end of the year.',
+);
 
 function run(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: root });
@@ -31,11 +37,23 @@ beforeAll(() => {
 describe('classify raw web input (default model)', () => {
   it('--html-field: extracts the main text, classifies it, keeps or drops the HTML', () => {
     const input = join(dir, 'pages.jsonl');
-    writeFileSync(input, [{ id: 'a', url: 'https://example.com/a', html: SPORT_ZH }, { id: 'b', html: FINANCE_EN }, { id: 'c', html: '<html><body><script>x()</script></body></html>' }].map((o) => JSON.stringify(o)).join('\n') + '\n');
+    writeFileSync(
+      input,
+      [
+        { id: 'a', url: 'https://example.com/a', html: SPORT_ZH },
+        { id: 'b', html: FINANCE_EN },
+        { id: 'c', html: '<html><body><script>x()</script></body></html>' },
+      ]
+        .map((o) => JSON.stringify(o))
+        .join('\n') + '\n',
+    );
     const r = run(['classify', input, '--html-field', 'html', '-o', '-']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('read 3, tagged 2, errors 1');
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((o) => [o.id, o.topic, o.lang, o.extract_method])).toEqual([
       ['a', 'sports', 'zh', 'readability'],
       ['b', 'business_finance', 'en', 'readability'],
@@ -46,7 +64,12 @@ describe('classify raw web input (default model)', () => {
     const err = JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{'))!) as Record<string, unknown>;
     expect(err).toMatchObject({ line: 3, field: 'html', error: 'empty_text' });
     const dropped = run(['classify', input, '--html-field', 'html', '--drop-html', '-o', '-']);
-    expect(dropped.stdout.split('\n').filter(Boolean).every((l) => !('html' in (JSON.parse(l) as object)))).toBe(true);
+    expect(
+      dropped.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => !('html' in (JSON.parse(l) as object))),
+    ).toBe(true);
   });
 
   it('reads .warc.gz (GBK page, charset from the HTTP header) and .wet, skipping non-documents', () => {
@@ -68,7 +91,10 @@ describe('classify raw web input (default model)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('read 2, tagged 2, errors 0');
     expect(r.stderr).toContain('skipped WARC records that are not documents: warcinfo 1, request 1, response:not-html 1');
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((o) => [o.url, o.warc_record, o.topic])).toEqual([
       ['https://example.cn/sport', 3, 'sports'],
       ['https://example.com/rates', 5, 'business_finance'],
@@ -79,7 +105,13 @@ describe('classify raw web input (default model)', () => {
     // WET: conversion records carry text already
     const wet = join(dir, 'crawl.wet');
     const text = 'The central bank raised interest rates and stock markets fell sharply; bond yields climbed.';
-    writeFileSync(wet, warcFile([warcRecord({ type: 'warcinfo', body: 'x' }), warcRecord({ type: 'conversion', headers: { 'WARC-Target-URI': 'https://example.com/r', 'Content-Type': 'text/plain' }, body: text })], 'none').bytes);
+    writeFileSync(
+      wet,
+      warcFile(
+        [warcRecord({ type: 'warcinfo', body: 'x' }), warcRecord({ type: 'conversion', headers: { 'WARC-Target-URI': 'https://example.com/r', 'Content-Type': 'text/plain' }, body: text })],
+        'none',
+      ).bytes,
+    );
     const w = run(['classify', wet, '-o', '-']);
     expect(w.stderr).toContain('read 1, tagged 1, errors 0');
     expect(JSON.parse(w.stdout) as Record<string, unknown>).toMatchObject({ url: 'https://example.com/r', warc_record: 2, text, topic: 'business_finance', lang: 'en' });

@@ -37,10 +37,16 @@ describe('the shipped default model', () => {
     clf.dispose();
   });
 
-  it('tags the README example file with no --model (the README\'s first command)', () => {
+  it("tags the README example file with no --model (the README's first command)", () => {
     const out = execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), 'classify', join(root, 'examples/pages.jsonl'), '-o', '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const rows = out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; topic: string | null; abstain?: string; topics: unknown[] });
-    const input = readFileSync(join(root, 'examples/pages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; topic: string | null; abstain?: string; topics: unknown[] });
+    const input = readFileSync(join(root, 'examples/pages.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string });
     expect(rows.map((r) => r.id)).toEqual(input.map((r) => r.id));
     for (const r of rows) {
       // a topic, or null with the reason
@@ -52,7 +58,19 @@ describe('the shipped default model', () => {
 
   it('has a model card with per-topic, per-language results and the sources', () => {
     const card = readFileSync(join(DEFAULT_MODEL_DIR, 'README.md'), 'utf8');
-    for (const s of ['## How good it is on real web pages', '### Calibration and corrected shares', '### Learning curve', '## Training data and licences', '## News and dataset held-out evaluation', '## Known limitations', '## Rebuild', 'ag_news', 'thucnews', 'sib200']) expect(card).toContain(s);
+    for (const s of [
+      '## How good it is on real web pages',
+      '### Calibration and corrected shares',
+      '### Learning curve',
+      '## Training data and licences',
+      '## News and dataset held-out evaluation',
+      '## Known limitations',
+      '## Rebuild',
+      'ag_news',
+      'thucnews',
+      'sib200',
+    ])
+      expect(card).toContain(s);
     expect(existsSync(join(DEFAULT_MODEL_DIR, 'model.json'))).toBe(true);
   });
 });

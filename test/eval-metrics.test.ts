@@ -21,7 +21,14 @@ describe('computeMetrics', () => {
     const m = computeMetrics(toy.gold, toy.pred, toy.conf, toy.labels, { bins: 5 });
     expect(m.n).toBe(8);
     expect(m.accuracy).toBeCloseTo(5 / 8, 12);
-    expect(m.confusion).toEqual({ labels: ['a', 'b', 'c'], matrix: [[2, 1, 0], [0, 1, 1], [1, 0, 2]] });
+    expect(m.confusion).toEqual({
+      labels: ['a', 'b', 'c'],
+      matrix: [
+        [2, 1, 0],
+        [0, 1, 1],
+        [1, 0, 2],
+      ],
+    });
     expect(m.per_class.a!.precision).toBeCloseTo(2 / 3, 12);
     expect(m.per_class.a!.recall).toBeCloseTo(2 / 3, 12);
     expect(m.per_class.a!.f1).toBeCloseTo(2 / 3, 12);
@@ -55,7 +62,11 @@ describe('computeMetrics', () => {
   it('multi-label gold: correct if in the set, confusion row is the matched label', () => {
     const m = computeMetrics([['a', 'b'], ['a', 'b'], ['c']], ['b', 'c', 'c'], [1, 1, 1], ['a', 'b', 'c']);
     expect(m.accuracy).toBeCloseTo(2 / 3, 12);
-    expect(m.confusion.matrix).toEqual([[0, 0, 1], [0, 1, 0], [0, 0, 1]]);
+    expect(m.confusion.matrix).toEqual([
+      [0, 0, 1],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     expect(m.per_class.a).toEqual({ precision: 0, recall: 0, f1: 0, support: 1 });
     expect(m.per_class.b).toEqual({ precision: 1, recall: 1, f1: 1, support: 1 });
     expect(m.per_class.c!.precision).toBe(0.5);
@@ -78,7 +89,11 @@ describe('computeMetrics', () => {
   it('appends labels missing from the label list instead of dropping them', () => {
     const m = computeMetrics([['a'], ['x']], ['y', 'x'], [0.5, 0.5], ['a']);
     expect(m.confusion.labels).toEqual(['a', 'y', 'x']);
-    expect(m.confusion.matrix).toEqual([[0, 1, 0], [0, 0, 0], [0, 0, 1]]);
+    expect(m.confusion.matrix).toEqual([
+      [0, 1, 0],
+      [0, 0, 0],
+      [0, 0, 1],
+    ]);
   });
 
   it('empty input: all zeros, no NaN', () => {
@@ -89,7 +104,10 @@ describe('computeMetrics', () => {
     expect(m.worst_class_accuracy).toBe(0);
     expect(m.ece).toBe(0);
     expect(m.per_class.a).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
-    expect(m.confusion.matrix).toEqual([[0, 0], [0, 0]]);
+    expect(m.confusion.matrix).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(m.reliability.every((r) => r.count === 0 && r.accuracy === 0 && r.confidence === 0)).toBe(true);
     expect(hasNaN(m)).toBe(false);
     expect(formatMetricsTable(m)).not.toContain('NaN');
@@ -100,7 +118,10 @@ describe('computeMetrics', () => {
     const m = computeMetrics([['a'], ['b']], ['a', 'a'], [1, 1], ['a', 'b'], { weights: [3, 1] });
     expect(m.n).toBe(2);
     expect(m.accuracy).toBe(0.75);
-    expect(m.confusion.matrix).toEqual([[3, 0], [1, 0]]);
+    expect(m.confusion.matrix).toEqual([
+      [3, 0],
+      [1, 0],
+    ]);
     expect(m.per_class.a!.precision).toBe(0.75);
     expect(m.ece).toBeCloseTo(0.25, 12);
   });

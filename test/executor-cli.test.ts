@@ -51,9 +51,7 @@ describe('classify --output-dir', () => {
     const first = await files(join(dir, 'out'), outputs);
     expect(first.size).toBe(3 + 3 + 3); // every part has a bad line
     // the same shards as separate processes at the same time (what `parallel -j N ... --shard {}/N` does)
-    const each = await Promise.all(
-      [0, 1, 2].map((i) => run(['classify', '--model', ws.model, ...inputs, '--output-dir', join(dir, 'out'), '--shard', `${i}/3`, '--report-tokenizer', 'chars'])),
-    );
+    const each = await Promise.all([0, 1, 2].map((i) => run(['classify', '--model', ws.model, ...inputs, '--output-dir', join(dir, 'out'), '--shard', `${i}/3`, '--report-tokenizer', 'chars'])));
     for (const r of each) expect(r.code, r.stderr).toBe(0);
     expect(await files(join(dir, 'out'), outputs)).toEqual(first);
     // merged part reports = the report of the single output (except the input names)

@@ -94,11 +94,20 @@ describe('kill -9, then --resume', () => {
     for (const [name, bytes] of out) {
       const text = bytes.toString('utf8');
       if (/^part-\d{5}\.jsonl$/.test(name)) {
-        const byFile = text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+        const byFile = text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { id: string }).id);
         // ids are `name:line`; map back to the input path
         seen.push(...byFile.map((id) => `${inputs.find((p) => p.endsWith(`/${id.slice(0, id.lastIndexOf(':'))}`))}:${id.slice(id.lastIndexOf(':') + 1)}`));
       } else if (name.endsWith('.errors.jsonl')) {
-        seen.push(...text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; line: number }).map((e) => `${e.file}:${e.line}`));
+        seen.push(
+          ...text
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { file: string; line: number })
+            .map((e) => `${e.file}:${e.line}`),
+        );
       }
     }
     expect(seen.length).toBe(allLines.length);

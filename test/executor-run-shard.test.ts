@@ -66,7 +66,10 @@ async function singleRun(dir: string, files: string[]): Promise<{ out: Buffer; e
 describe('runShards', () => {
   it('counts each part report in the same pass, equal to `report` over the written part (1 and 2 workers, o200k, group-by, own lang)', async () => {
     const dir = await ws.caseDir();
-    const files = await inputs(dir, [['a.jsonl', 400], ['b.jsonl', 150]]);
+    const files = await inputs(dir, [
+      ['a.jsonl', 400],
+      ['b.jsonl', 150],
+    ]);
     // documents with their own lang (kept), a group field, and a long text (terms from its head only)
     const extra = [
       JSON.stringify({ id: 'x1', text: 'Fans cheered the team', lang: 'en-GB', site: 'news' }),

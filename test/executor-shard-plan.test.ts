@@ -76,7 +76,10 @@ describe('planShardsBySize', () => {
       { path: 'd', size: 80 },
       { path: 'e', size: 20 },
     ];
-    expect(planShardsBySize(files, 2)).toEqual([['a', 'b'], ['c', 'd', 'e']]); // 110 + 110
+    expect(planShardsBySize(files, 2)).toEqual([
+      ['a', 'b'],
+      ['c', 'd', 'e'],
+    ]); // 110 + 110
     expect(planShardsBySize(files, 3)).toEqual([['a'], ['b', 'c', 'd'], ['e']]); // largest 100
     expect(planShardsBySize(files, 5)).toEqual([['a'], ['b'], ['c'], ['d'], ['e']]);
     expect(planShardsBySize(files, 1)).toEqual([['a', 'b', 'c', 'd', 'e']]);
@@ -99,16 +102,7 @@ describe('planShardsBySize', () => {
     ]);
     // files too small to cut (default minimum range 1 MiB)
     expect(planShardsBySize([{ path: 'small.jsonl', size: 1000 }], 3)).toEqual([['small.jsonl'], [], []]);
-    expect(planShardsBySize([{ path: 'x.jsonl', size: 2 * MiB }], 8)).toEqual([
-      [{ path: 'x.jsonl', start: 0, end: MiB }],
-      [{ path: 'x.jsonl', start: MiB, end: 2 * MiB }],
-      [],
-      [],
-      [],
-      [],
-      [],
-      [],
-    ]);
+    expect(planShardsBySize([{ path: 'x.jsonl', size: 2 * MiB }], 8)).toEqual([[{ path: 'x.jsonl', start: 0, end: MiB }], [{ path: 'x.jsonl', start: MiB, end: 2 * MiB }], [], [], [], [], [], []]);
     expect(planShardsBySize([], 2)).toEqual([[], []]);
   });
 

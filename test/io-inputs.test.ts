@@ -32,20 +32,8 @@ describe('resolveInputs', () => {
 
   it('sorts glob matches, keeps pattern order, skips dot files and dedupes', async () => {
     const got = await resolveInputs([join(dir, 'sub/d.jsonl'), join(dir, '*.jsonl*'), join(dir, 'a.jsonl'), '-']);
-    expect(got).toEqual([
-      join(dir, 'sub/d.jsonl'),
-      join(dir, 'a.jsonl'),
-      join(dir, 'b.jsonl'),
-      join(dir, 'c.jsonl.gz'),
-      join(dir, 'x[1].jsonl'),
-      '-',
-    ]);
-    expect(await resolveInputs([join(dir, '**/*.jsonl')])).toEqual([
-      join(dir, 'a.jsonl'),
-      join(dir, 'b.jsonl'),
-      join(dir, 'sub/d.jsonl'),
-      join(dir, 'x[1].jsonl'),
-    ]);
+    expect(got).toEqual([join(dir, 'sub/d.jsonl'), join(dir, 'a.jsonl'), join(dir, 'b.jsonl'), join(dir, 'c.jsonl.gz'), join(dir, 'x[1].jsonl'), '-']);
+    expect(await resolveInputs([join(dir, '**/*.jsonl')])).toEqual([join(dir, 'a.jsonl'), join(dir, 'b.jsonl'), join(dir, 'sub/d.jsonl'), join(dir, 'x[1].jsonl')]);
   });
 
   it('takes an existing path literally even when it has glob characters', async () => {

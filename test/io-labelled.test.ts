@@ -71,14 +71,17 @@ function jsonError(s: string): string {
 }
 
 describe('formatErrors', () => {
-  const errs = Array.from({ length: 13 }, (_, i): ErrorRecord => ({
-    file: 'f',
-    line: i + 1,
-    error: 'invalid_json',
-    message: `f:${i + 1}: empty line`,
-    byte_offset: i,
-    byte_length: 0,
-  }));
+  const errs = Array.from(
+    { length: 13 },
+    (_, i): ErrorRecord => ({
+      file: 'f',
+      line: i + 1,
+      error: 'invalid_json',
+      message: `f:${i + 1}: empty line`,
+      byte_offset: i,
+      byte_length: 0,
+    }),
+  );
   it('shows the first N and counts the rest', () => {
     expect(formatErrors(errs, 2)).toBe('f:1: empty line\nf:2: empty line\n... and 11 more');
     expect(formatErrors(errs).split('\n')).toHaveLength(11);

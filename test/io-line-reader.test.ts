@@ -7,14 +7,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/io/inputs.js';
-import {
-  DEFAULT_MAX_LINE_BYTES,
-  LineSplitter,
-  firstInvalidUtf8,
-  readLineBatches,
-  readLines,
-  type RawLine,
-} from '../src/io/line-reader.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, firstInvalidUtf8, readLineBatches, readLines, type RawLine } from '../src/io/line-reader.js';
 import { lineFiles } from './helpers/line-files.js';
 
 const { dir, fixture, collect } = lineFiles('topicmix-lines-');
@@ -100,16 +93,7 @@ describe('readLines', () => {
     const buf = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
     const f = await fixture(buf);
     const expected = await collect(f, { highWaterMark: 1 << 20 });
-    expect(expected.map((l) => l.text)).toEqual([
-      '{"t":"中文 text"}',
-      '',
-      '',
-      null,
-      'x'.repeat(40),
-      '{"t":"ü€𝄞"}',
-      null,
-      'tail without newline 末尾',
-    ]);
+    expect(expected.map((l) => l.text)).toEqual(['{"t":"中文 text"}', '', '', null, 'x'.repeat(40), '{"t":"ü€𝄞"}', null, 'tail without newline 末尾']);
     expect(expected[3]!.error).toEqual({ code: 'invalid_utf8', message: 'invalid UTF-8 at byte 1 of the line' });
     expect(expected[6]!.error).toEqual({ code: 'invalid_utf8', message: 'invalid UTF-8 at byte 0 of the line' });
     for (const l of expected) {
@@ -157,11 +141,7 @@ describe('readLines', () => {
 
   it('reads .gz files', async () => {
     const f = await fixture(gzipSync(Buffer.from('{"a":1}\n\n{"b":"中"}')), 'in.jsonl.gz');
-    expect(await collect(f)).toEqual([
-      ok(f, 1, 0, '{"a":1}'),
-      { file: f, line: 2, byteOffset: 8, byteLength: 0, text: '' },
-      ok(f, 3, 9, '{"b":"中"}'),
-    ]);
+    expect(await collect(f)).toEqual([ok(f, 1, 0, '{"a":1}'), { file: f, line: 2, byteOffset: 8, byteLength: 0, text: '' }, ok(f, 3, 9, '{"b":"中"}')]);
   });
 
   it('names the file and the last line read on corrupt gzip', async () => {

@@ -106,10 +106,7 @@ function jsonError(s: string): string {
 
 describe('parseLabelledLine', () => {
   it('reads all fields', () => {
-    const r = parseLabelledLine(
-      raw('{"text":"t","label":"Sports","labels":["World","Sports","Tech"],"lang":"en","id":7,"title":"T","weight":2.5,"extra":1}', 4),
-      {},
-    );
+    const r = parseLabelledLine(raw('{"text":"t","label":"Sports","labels":["World","Sports","Tech"],"lang":"en","id":7,"title":"T","weight":2.5,"extra":1}', 4), {});
     expect(r).toEqual({
       ok: true,
       example: { text: 't', labels: ['Sports', 'World', 'Tech'], lang: 'en', id: '7', title: 'T', weight: 2.5, pos: { file: FILE, line: 4 } },

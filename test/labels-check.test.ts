@@ -31,11 +31,7 @@ describe('checkLabelSet', () => {
   it('warns about thin topics with the default minimum', async () => {
     const r = await checkLabelSet(OK);
     expect(r.ok).toBe(true);
-    expect(r.warnings).toEqual([
-      'topic "finance" has only 3 examples (minimum 20)',
-      'topic "sports" has only 3 examples (minimum 20)',
-      'topic "tech" has only 3 examples (minimum 20)',
-    ]);
+    expect(r.warnings).toEqual(['topic "finance" has only 3 examples (minimum 20)', 'topic "sports" has only 3 examples (minimum 20)', 'topic "tech" has only 3 examples (minimum 20)']);
   });
 
   it('reports every problem in the bad fixture', async () => {
@@ -47,10 +43,7 @@ describe('checkLabelSet', () => {
     expect(r.errors[0]).toBe(`${f}:3: field "text" is empty or whitespace-only`);
     expect(r.errors[1]).toBe(`${f}:4: unknown label "science" (not in taxonomy)`);
     expect(r.errors[2]!.startsWith(`${f}:5: invalid JSON: `)).toBe(true);
-    expect(r.errors.slice(3)).toEqual([
-      `same text with different labels: ${f}:2 (sports) and ${f}:6 (tech)`,
-      'topic "health" has no examples',
-    ]);
+    expect(r.errors.slice(3)).toEqual([`same text with different labels: ${f}:2 (sports) and ${f}:6 (tech)`, 'topic "health" has no examples']);
     expect(r.warnings).toEqual([
       `duplicate text: ${f}:1 and ${f}:7`,
       'topic "sports" has only 1 example (minimum 2)',
@@ -80,11 +73,7 @@ describe('checkLabelSet', () => {
 });
 
 describe('checkExamples', () => {
-  const taxonomy = parseTaxonomy(
-    'name: t\ntopics:\n' +
-      ['a', 'b'].map((id) => `  - id: ${id}\n    names: { en: ${id}, zh: ${id} }\n    description: ${id}\n    includes: []\n`).join(''),
-    't.yaml',
-  );
+  const taxonomy = parseTaxonomy('name: t\ntopics:\n' + ['a', 'b'].map((id) => `  - id: ${id}\n    names: { en: ${id}, zh: ${id} }\n    description: ${id}\n    includes: []\n`).join(''), 't.yaml');
   const ex = (text: string, labels: string[], line: number, lang?: string): LabelledExample => ({
     text,
     labels,
@@ -114,18 +103,15 @@ describe('formatCheckReport', () => {
   it('shows counts per topic with zh/en columns, then errors and warnings', async () => {
     const text = formatCheckReport(await checkLabelSet(BAD, { minPerTopic: 2, imbalanceRatio: 2 }));
     const lines = text.split('\n');
-    expect(lines.slice(0, 6)).toEqual([
-      'topic    zh  en  total',
-      '-------  --  --  -----',
-      'finance   1   2      3',
-      'sports    0   1      1',
-      'tech      1   1      2',
-      'health    0   0      0',
-    ]);
+    expect(lines.slice(0, 6)).toEqual(['topic    zh  en  total', '-------  --  --  -----', 'finance   1   2      3', 'sports    0   1      1', 'tech      1   1      2', 'health    0   0      0']);
     expect(text).toContain('7 examples in 1 file\n\nerrors (5):\n  - ');
     expect(text).toContain('\nwarnings (4):\n  - duplicate text: ');
     expect(text.trimEnd().endsWith('FAILED: 5 errors')).toBe(true);
-    expect(formatCheckReport(await checkLabelSet(OK, { minPerTopic: 2 })).trimEnd().endsWith('8 examples in 1 file\n\nOK')).toBe(true);
+    expect(
+      formatCheckReport(await checkLabelSet(OK, { minPerTopic: 2 }))
+        .trimEnd()
+        .endsWith('8 examples in 1 file\n\nOK'),
+    ).toBe(true);
   });
 });
 

@@ -17,8 +17,7 @@ function issuesOf(fn: () => unknown): string[] {
   throw new Error('expected a TaxonomyError');
 }
 
-const topic = (id: string, extra = ''): string =>
-  `  - id: ${id}\n    names: { en: ${id}, zh: 话题 }\n    description: about ${id}\n    includes: [things]\n${extra}`;
+const topic = (id: string, extra = ''): string => `  - id: ${id}\n    names: { en: ${id}, zh: 话题 }\n    description: about ${id}\n    includes: [things]\n${extra}`;
 
 describe('parseTaxonomy', () => {
   it('loads the fixture', async () => {
@@ -39,9 +38,7 @@ describe('parseTaxonomy', () => {
 
   it('names the file and key path of a missing field', () => {
     const text = `name: x\ntopics:\n${topic('a')}  - id: b\n    names: { en: B }\n    description: b\n    includes: []\n`;
-    expect(issuesOf(() => parseTaxonomy(text, 'labels/x/taxonomy.yaml'))).toEqual([
-      'labels/x/taxonomy.yaml: topics[1].names.zh: Required',
-    ]);
+    expect(issuesOf(() => parseTaxonomy(text, 'labels/x/taxonomy.yaml'))).toEqual(['labels/x/taxonomy.yaml: topics[1].names.zh: Required']);
   });
 
   it('rejects bad ids, duplicate ids, unknown keys and an empty topic list', () => {
@@ -51,12 +48,8 @@ describe('parseTaxonomy', () => {
       "t.yaml: topics[3]: Unrecognized key(s) in object: 'exclude'",
       't.yaml: topics[1].id: duplicate topic id "a" (also topics[0])',
     ]);
-    expect(issuesOf(() => parseTaxonomy(`name: x\ntopics:\n${topic('a')}${topic('a')}`, 't.yaml'))).toEqual([
-      't.yaml: topics[1].id: duplicate topic id "a" (also topics[0])',
-    ]);
-    expect(issuesOf(() => parseTaxonomy('name: x\ntopics: []\n', 't.yaml'))).toEqual([
-      't.yaml: topics: must list at least one topic',
-    ]);
+    expect(issuesOf(() => parseTaxonomy(`name: x\ntopics:\n${topic('a')}${topic('a')}`, 't.yaml'))).toEqual(['t.yaml: topics[1].id: duplicate topic id "a" (also topics[0])']);
+    expect(issuesOf(() => parseTaxonomy('name: x\ntopics: []\n', 't.yaml'))).toEqual(['t.yaml: topics: must list at least one topic']);
   });
 
   it('reports YAML syntax errors and non-object documents', () => {

@@ -19,7 +19,7 @@ describe('the one model.json reader', () => {
     expect(await readModelIdentity(join(FIX, 'model.json'))).toEqual(fromDir);
   });
 
-  it('readModelIdentity reports the model reader\'s errors as ModelInfoError (a user error of report)', async () => {
+  it("readModelIdentity reports the model reader's errors as ModelInfoError (a user error of report)", async () => {
     const d = tempDir();
     await expect(readModelIdentity(d)).rejects.toThrow(new ModelInfoError(`cannot read ${join(d, 'model.json')}: ENOENT`));
     mkdirSync(join(d, 'x'));

@@ -77,9 +77,9 @@ describe('bad targets are refused with the file and the key', () => {
     );
     await expect(plan(fb('{previous: {science: 2, food: 3}, current: {science: 2.1}}'))).rejects.toThrow(/previous\.food: unknown topic "food"/);
     await expect(plan(fb('{previous: {science: 2, law: 3}, current: {science: 2.1, law: 2}}', ', normalise: none'))).resolves.toBeTruthy();
-    await expect(
-      plan('method: feedback\nfeedback: {alpha: 5, losses: {previous: {science: 2, law: 3}, current: {science: 2.1, law: 2.9}}}'),
-    ).rejects.toThrow(/target\.yaml: feedback\.alpha: f for topic "law" = 1 \+ 5 \* -1 \* 1 = -4 is not positive/);
+    await expect(plan('method: feedback\nfeedback: {alpha: 5, losses: {previous: {science: 2, law: 3}, current: {science: 2.1, law: 2.9}}}')).rejects.toThrow(
+      /target\.yaml: feedback\.alpha: f for topic "law" = 1 \+ 5 \* -1 \* 1 = -4 is not positive/,
+    );
 
     const losses = join(dir, 'losses.yaml');
     await writeFile(losses, 'previous: {science: 2.0}\ncurrent: {science: 2.0, law: 1}\n');

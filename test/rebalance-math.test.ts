@@ -161,8 +161,7 @@ describe('method feedback (Llama-3-SynE rule)', () => {
   });
 
   it('caps the change per phase (YuLan-Mini: within 3 points)', async () => {
-    const yaml =
-      'method: feedback\nfeedback:\n  alpha: 0.5\n  max_change: 0.03\n  losses: {previous: {science: 2.0, law: 3.0}, current: {science: 2.1, law: 2.9}}';
+    const yaml = 'method: feedback\nfeedback:\n  alpha: 0.5\n  max_change: 0.03\n  losses: {previous: {science: 2.0, law: 3.0}, current: {science: 2.1, law: 2.9}}';
     const r = await plan(yaml);
     expect(share(r.by_topic, 'science')).toBeCloseTo(0.83, 12);
     expect(share(r.by_topic, 'law')).toBeCloseTo(0.17, 12);

@@ -115,7 +115,10 @@ describe('topicmix rebalance and sample', () => {
 
     const m = await cli('sample', `${FIX}/mini.jsonl`, '--weights', p('w.json'), '-o', p('manifest.jsonl'), '--seed', '1', '--manifest');
     expect(m.code).toBe(0);
-    const manifest = (await readFile(p('manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; copies: number });
+    const manifest = (await readFile(p('manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; copies: number });
     expect(manifest.reduce((a, x) => a + x.copies, 0)).toBe(mix.trim().split('\n').length);
 
     const html = await cli('report', '--merge', p('m.json'), '--weights', p('w.json'), '-o', p('cmp.html'));

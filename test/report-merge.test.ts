@@ -70,7 +70,7 @@ async function syntheticShards(n: number, shards: number, seed: number): Promise
       topic_score: probs[top],
       topics: order.slice(0, 2).map((k) => ({ label: LABELS[k], score: probs[k] })),
     };
-    if (full) doc['scores'] = Object.fromEntries(LABELS.map((l, k) => [l, probs[k]]));
+    if (full) doc.scores = Object.fromEntries(LABELS.map((l, k) => [l, probs[k]]));
     lines[Math.floor(rnd() * shards)]!.push(JSON.stringify(doc));
   }
   await Promise.all(files.map((f, i) => writeFile(f, lines[i]!.join('\n') + '\n')));

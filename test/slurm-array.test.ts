@@ -113,7 +113,12 @@ async function startCluster(): Promise<void> {
   await run(bin.mungekey!, ['--create', `--keyfile=${key}`]);
   await chmod(key, 0o400);
   const env = baseEnv();
-  daemon('munged', bin.munged!, ['-F', `--socket=${sock}`, `--key-file=${key}`, `--pid-file=${join(D, 'munge', 'munged.pid')}`, `--log-file=${join(D, 'log', 'munged.log')}`, `--seed-file=${join(D, 'munge', 'munged.seed')}`], env);
+  daemon(
+    'munged',
+    bin.munged!,
+    ['-F', `--socket=${sock}`, `--key-file=${key}`, `--pid-file=${join(D, 'munge', 'munged.pid')}`, `--log-file=${join(D, 'log', 'munged.log')}`, `--seed-file=${join(D, 'munge', 'munged.seed')}`],
+    env,
+  );
   await until('the munge socket', 10_000, () => existsSync(sock));
 
   const host = hostname().split('.')[0]!;

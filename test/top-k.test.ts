@@ -42,7 +42,11 @@ describe('topIndices', () => {
     for (let t = 0; t < 500; t++) {
       const row = Array.from({ length: 1 + Math.floor(rng.next() * 10) }, () => Math.round(rng.next() * 5) / 5);
       const k = 1 + Math.floor(rng.next() * 4);
-      const sorted = row.map((v, i) => ({ v, i })).sort((a, b) => b.v - a.v || a.i - b.i).slice(0, k).map((e) => e.i);
+      const sorted = row
+        .map((v, i) => ({ v, i }))
+        .sort((a, b) => b.v - a.v || a.i - b.i)
+        .slice(0, k)
+        .map((e) => e.i);
       expect(topIndices(row, k)).toEqual(sorted);
     }
   });

@@ -187,7 +187,7 @@ describe('readWarcDocs on a .wet.gz', () => {
 });
 
 describe('readWarcDocs: what counts as HTML', () => {
-  it('sniffs responses without a Content-Type, trusts Common Crawl\'s identified type, reads HTML resource records', async () => {
+  it("sniffs responses without a Content-Type, trusts Common Crawl's identified type, reads HTML resource records", async () => {
     const http = (headers: Record<string, string>, body: string): Buffer => httpResponse('200 OK', headers, body);
     const rec = (type: string, body: Buffer | string, headers: Record<string, string> = {}): Buffer =>
       warcRecord({ type, headers: { 'Content-Type': 'application/http; msgtype=response', ...headers }, body });

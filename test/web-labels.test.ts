@@ -33,7 +33,10 @@ function labelSet(name: string, web: string): string {
   return d;
 }
 
-const POOL = write(join(dir, 'pool.jsonl'), ['{"id":"p1","text":"how to bake bread","lang":"en"}', '{"id":"p2","text":"buy cheap pills now now now","lang":"en"}', '{"id":"p3","text":"my laptop will not boot","lang":"en"}'].join('\n') + '\n');
+const POOL = write(
+  join(dir, 'pool.jsonl'),
+  ['{"id":"p1","text":"how to bake bread","lang":"en"}', '{"id":"p2","text":"buy cheap pills now now now","lang":"en"}', '{"id":"p3","text":"my laptop will not boot","lang":"en"}'].join('\n') + '\n',
+);
 
 describe('taxonomy v2: the abstain label', () => {
   it('is the last output label and cannot reuse a topic id', () => {
@@ -59,7 +62,10 @@ describe('label rows keyed by pool id', () => {
   });
 
   it('bad fields are error records naming file, line and field', async () => {
-    const f = write(join(dir, 'bad-rows.jsonl'), ['{"id":"zz","label":"food"}', '{"id":"p1","label":"food","date":"2026-13-45"}', '{"id":"p1","label":"food","label2":"food"}', '{"id":"p1","label":"food","split":"dev"}'].join('\n') + '\n');
+    const f = write(
+      join(dir, 'bad-rows.jsonl'),
+      ['{"id":"zz","label":"food"}', '{"id":"p1","label":"food","date":"2026-13-45"}', '{"id":"p1","label":"food","label2":"food"}', '{"id":"p1","label":"food","split":"dev"}'].join('\n') + '\n',
+    );
     const { errors } = await readLabelled([f], { pool: await readPool([POOL]) });
     expect(errors.map((e) => [e.line, e.field, e.error])).toEqual([
       [1, 'id', 'unknown_id'],
@@ -78,12 +84,15 @@ describe('label rows keyed by pool id', () => {
 
 describe('labels check on web labels', () => {
   it('checks abstain reasons, label2, annotator, date and ids labelled twice', async () => {
-    const d = labelSet('check-bad', [
-      '{"id":"p2","label":"none","annotator":"a","date":"2026-12-02"}',
-      '{"id":"p1","label":"food","reason":"spam","annotator":"a","date":"2026-12-02"}',
-      '{"id":"p3","label":"tech","label2":"none","annotator":"a","date":"2026-12-02"}',
-      '{"id":"p1","label":"food"}',
-    ].join('\n') + '\n');
+    const d = labelSet(
+      'check-bad',
+      [
+        '{"id":"p2","label":"none","annotator":"a","date":"2026-12-02"}',
+        '{"id":"p1","label":"food","reason":"spam","annotator":"a","date":"2026-12-02"}',
+        '{"id":"p3","label":"tech","label2":"none","annotator":"a","date":"2026-12-02"}',
+        '{"id":"p1","label":"food"}',
+      ].join('\n') + '\n',
+    );
     const r = await checkLabelSet(d, { pool: await readPool([POOL]), minPerTopic: 0 });
     const web = join(d, 'web', 'en.jsonl');
     expect(r.errors).toEqual([
@@ -123,7 +132,10 @@ describe('agreeLabels', () => {
     // pe = 0.5*0.5 + 0.5*0.5 = 0.5 -> kappa = (0.8-0.5)/0.5 = 0.6
     expect(r.kappa).toBeCloseTo(0.6, 12);
     expect(r.agreement_any).toBeCloseTo(0.9, 12);
-    expect(r.confusions).toEqual([{ a: 'x', b: 'y', count: 1 }, { a: 'y', b: 'x', count: 1 }]);
+    expect(r.confusions).toEqual([
+      { a: 'x', b: 'y', count: 1 },
+      { a: 'y', b: 'x', count: 1 },
+    ]);
     expect(r.per_label).toEqual([
       { label: 'x', a: 5, b: 5, both: 4, specific_agreement: 0.8 },
       { label: 'y', a: 5, b: 5, both: 4, specific_agreement: 0.8 },
@@ -147,12 +159,20 @@ describe('suggestLabels', () => {
     const docs = pool.map((_, i) => ({ probs: i < 20 ? [0.5 + i / 100, 0.5 - i / 100] : [0.4 - (i - 20) / 100, 0.6 + (i - 20) / 100] }));
     const en = pool.map((d) => ({ ...d, lang: 'en' }));
     const s = suggestLabels(en, { n: 4, explore: 0, predictions: { labels: ['a', 'b'], docs } });
-    expect(s.map((x) => [x.id, x.predicted!.label])).toEqual([['d0', 'a'], ['d20', 'b'], ['d1', 'a'], ['d21', 'b']]);
+    expect(s.map((x) => [x.id, x.predicted!.label])).toEqual([
+      ['d0', 'a'],
+      ['d20', 'b'],
+      ['d1', 'a'],
+      ['d21', 'b'],
+    ]);
     expect(s[0]!.predicted!.margin).toBeCloseTo(0, 12);
   });
 
   it('near-duplicates are suggested once', () => {
-    const dup = [{ id: 'a', text: 'Same  TEXT', lang: 'en' }, { id: 'b', text: 'same text', lang: 'en' }];
+    const dup = [
+      { id: 'a', text: 'Same  TEXT', lang: 'en' },
+      { id: 'b', text: 'same text', lang: 'en' },
+    ];
     expect(suggestLabels(dup, { n: 5 })).toHaveLength(1);
   });
 });

@@ -37,7 +37,10 @@ describe('classify with worker threads', () => {
     // Buffer.equals: vitest's deep equality walks a 3 MB buffer byte by byte for most of a minute
     expect(readFileSync(join(dir, 'w2.jsonl')).equals(readFileSync(join(dir, 'w1.jsonl')))).toBe(true);
     expect(readFileSync(join(dir, 'w2.errors.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'w1.errors.jsonl'), 'utf8'));
-    const ids = readFileSync(join(dir, 'w2.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    const ids = readFileSync(join(dir, 'w2.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
     expect(ids).toEqual(Array.from({ length: N }, (_, i) => i + 1).filter((i) => i % 500 !== 0));
   }, 60_000);
 
@@ -47,7 +50,10 @@ describe('classify with worker threads', () => {
       expect(err).toBeInstanceOf(TooManyErrors);
       // the third bad line is line 1500: lines 1-1500 read, 3 of them bad
       expect((err as TooManyErrors).counts).toMatchObject({ read: 1500, tagged: 1497, errors: 3 });
-      const errs = readFileSync(join(dir, `m${workers}.errors.jsonl`), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
+      const errs = readFileSync(join(dir, `m${workers}.errors.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { line: number }).line);
       expect(errs).toEqual([500, 1000, 1500]);
     }
   }, 60_000);
@@ -64,7 +70,10 @@ describe('--unordered', () => {
   it('writes every line exactly once, possibly out of order', async () => {
     const c = await classifyFiles(clf, { inputs: [input], output: join(dir, 'u.jsonl'), workers: 2, unordered: true });
     expect(c).toMatchObject({ read: N, tagged: N - N / 500, errors: N / 500 });
-    const ids = readFileSync(join(dir, 'u.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    const ids = readFileSync(join(dir, 'u.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
     expect(ids.slice().sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1).filter((i) => i % 500 !== 0));
   }, 60_000);
 });
