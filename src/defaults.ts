@@ -4,6 +4,22 @@
  */
 import type { FeaturizerConfig } from './features/featurizer.js';
 
+export interface ReadDefaults {
+  /** Longest input line accepted: 64 MiB (longer lines are errors, not memory blow-ups). */
+  maxLineBytes: number;
+  /** Field holding the document text: 'text'. */
+  field: string;
+  /** Root for the files named in label mappings (train, eval): '.', the current directory. */
+  dataRoot: string;
+}
+
+/** How JSONL input is read and found (classify, report, train, eval, labels). */
+export const READ_DEFAULTS: Readonly<ReadDefaults> = Object.freeze({
+  maxLineBytes: 64 * 1024 * 1024,
+  field: 'text',
+  dataRoot: '.',
+});
+
 /** How text becomes feature ids when training (`trainModel`, `topicmix train`); a model stores its own. */
 export const FEATURIZER_DEFAULTS: Readonly<FeaturizerConfig> = Object.freeze({
   /** 2^20 hash buckets. */
@@ -19,7 +35,7 @@ export const FEATURIZER_DEFAULTS: Readonly<FeaturizerConfig> = Object.freeze({
 });
 
 export interface TrainDefaults {
-  /** JSONL field holding the text: 'text'. */
+  /** JSONL field holding the text: READ_DEFAULTS.field. */
   field: string;
   /** Seeds weight init and shuffling (same seed + same data = identical weights): 1. */
   seed: number;
@@ -38,8 +54,6 @@ export interface TrainDefaults {
   classWeight: 'none' | 'balanced';
   /** Weight of each pool-label row (web pages), multiplied with its own weight: 1. */
   poolWeight: number;
-  /** Root for the files named in label mappings: '.', the current directory. */
-  dataRoot: string;
   /** weights.bin storage: 'float32'. */
   quantize: 'float32' | 'float16' | 'uint8';
   /** Skip malformed training lines (reported) instead of failing: false. */
@@ -48,7 +62,7 @@ export interface TrainDefaults {
 
 /** Training settings of `trainModel` and `topicmix train`. */
 export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = Object.freeze({
-  field: 'text',
+  field: READ_DEFAULTS.field,
   seed: 1,
   epochs: 'auto',
   batchSize: 'auto',
@@ -56,7 +70,6 @@ export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = Object.freeze({
   lr: 0.01,
   classWeight: 'balanced',
   poolWeight: 1,
-  dataRoot: '.',
   quantize: 'float32',
   skipBadLines: false,
 });
@@ -108,7 +121,7 @@ export interface ReportDefaults {
   tokenizer: string;
   /** Input field to split the counts by: null, no split. */
   groupBy: string | null;
-  /** Field holding the document text in tagged JSONL: 'text'. */
+  /** Field holding the document text in tagged JSONL: READ_DEFAULTS.field. */
   textField: string;
   /** Documents whose top probability is below this count as uncertain: 0.5. */
   uncertainBelow: number;
@@ -122,21 +135,8 @@ export interface ReportDefaults {
 export const REPORT_DEFAULTS: Readonly<ReportDefaults> = Object.freeze({
   tokenizer: 'o200k',
   groupBy: null,
-  textField: 'text',
+  textField: READ_DEFAULTS.field,
   uncertainBelow: 0.5,
   termCapacity: 500,
   topTerms: 15,
-});
-
-export interface ReadDefaults {
-  /** Longest input line accepted: 64 MiB (longer lines are errors, not memory blow-ups). */
-  maxLineBytes: number;
-  /** Field holding the document text: 'text'. */
-  field: string;
-}
-
-/** How JSONL input is read (classify, report, labels, train). */
-export const READ_DEFAULTS: Readonly<ReadDefaults> = Object.freeze({
-  maxLineBytes: 64 * 1024 * 1024,
-  field: 'text',
 });

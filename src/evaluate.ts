@@ -1,4 +1,5 @@
 import { loadClassifier, type Classifier } from './classifier.js';
+import { READ_DEFAULTS } from './defaults.js';
 import { computeMetrics, metricsByGroup, type EvalMetrics } from './eval/metrics.js';
 import { formatErrors, readLabelled, readPool } from './io/labelled.js';
 import { loadLabelSet } from './labels/label-set.js';
@@ -46,7 +47,7 @@ function summarize(groups: Record<string, EvalMetrics>): Record<string, MetricsS
 /** Evaluates a model on labelled data: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE. */
 export async function evaluateModel(options: EvalOptions, loaded?: Classifier): Promise<EvalReport> {
   const clf = loaded ?? (await loadClassifier(options.model, { ...(options.backend && { backend: options.backend }) }));
-  const field = options.field ?? 'text';
+  const field = options.field ?? READ_DEFAULTS.field;
   const examples: LabelledExample[] = [];
   const sources: string[] = [];
   const errors: ErrorRecord[] = [];
@@ -71,7 +72,7 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   for (const file of options.map ?? []) {
     const m = await loadMapping(file);
     if (m.test.length === 0) throw new Error(`eval: ${file} names no test files`);
-    await add(mappingFiles(m, 'test', options.dataRoot ?? '.'), m.dataset, m);
+    await add(mappingFiles(m, 'test', options.dataRoot ?? READ_DEFAULTS.dataRoot), m.dataset, m);
   }
   if (errors.length > 0 && !options.skipBadLines) {
     throw new Error(`eval: ${errors.length} bad line(s):\n${formatErrors(errors)}\n(fix them, or set \`skipBadLines\`)`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { computeMetrics, type EvalMetrics } from './eval/metrics.js';
-import { AUTO_TRAIN, FEATURIZER_DEFAULTS, TRAIN_DEFAULTS } from './defaults.js';
+import { AUTO_TRAIN, FEATURIZER_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from './defaults.js';
 import { Featurizer, type FeaturizerConfig } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { formatErrors, readLabelled, readPool } from './io/labelled.js';
@@ -37,7 +37,7 @@ export interface TrainOptions {
   pool?: string[];
   /** Weight of each pool-label row (web pages), multiplied with its own weight. Default TRAIN_DEFAULTS.poolWeight (1). */
   poolWeight?: number;
-  /** Root for the files named in mappings. Default TRAIN_DEFAULTS.dataRoot (the current directory). */
+  /** Root for the files named in mappings. Default READ_DEFAULTS.dataRoot (the current directory). */
   dataRoot?: string;
   /** Dev files: the epoch with the best dev accuracy is kept and dev metrics go into the model card. */
   dev?: string[];
@@ -127,7 +127,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     train = train.concat(forData.length ? mapped(own, forData[0]!, topicSet, log) : own);
   }
   let files = [...setFiles, ...dataFiles];
-  const dataRoot = options.dataRoot ?? TRAIN_DEFAULTS.dataRoot;
+  const dataRoot = options.dataRoot ?? READ_DEFAULTS.dataRoot;
   for (const m of maps.filter((x) => x.train.length > 0)) {
     const mfiles = mappingFiles(m, 'train', dataRoot);
     files = [...files, ...mfiles];

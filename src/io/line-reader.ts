@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { READ_DEFAULTS } from '../defaults.js';
 import { InputError, displayPath, isGzipPath } from './inputs.js';
 
 /**
@@ -20,7 +21,8 @@ export interface RawLine {
   error?: { code: 'invalid_utf8' | 'line_too_long'; message: string };
 }
 
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** READ_DEFAULTS.maxLineBytes (64 MiB), under the name the readers use. */
+export const DEFAULT_MAX_LINE_BYTES = READ_DEFAULTS.maxLineBytes;
 /** Bigger than fs's 64 KiB default: fewer chunks means fewer async hops and boundary lines. */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 

@@ -1,3 +1,4 @@
+import { REPORT_DEFAULTS, type ReportDefaults } from '../defaults.js';
 import type { ErrorRecord } from '../types.js';
 import { ReportBuilder } from './report-builder.js';
 import { HIST_BINS, type ModelIdentity, type Report } from './report-types.js';
@@ -6,15 +7,25 @@ import { countChars, type TokenCounter } from './token-counter.js';
 
 export const MISSING_GROUP = '(missing)';
 
-export interface BuildReportOptions {
-  textField: string;
-  groupBy: string | null;
+/** The settings that shape the counting (see ReportDefaults for each). */
+export type ReportCountingOptions = Pick<ReportDefaults, 'textField' | 'groupBy' | 'uncertainBelow' | 'termCapacity' | 'topTerms'>;
+
+/** `o` with its unset counting settings taken from REPORT_DEFAULTS. */
+export function withReportDefaults(o: Partial<ReportCountingOptions>): ReportCountingOptions {
+  return {
+    textField: o.textField ?? REPORT_DEFAULTS.textField,
+    groupBy: o.groupBy ?? REPORT_DEFAULTS.groupBy,
+    uncertainBelow: o.uncertainBelow ?? REPORT_DEFAULTS.uncertainBelow,
+    termCapacity: o.termCapacity ?? REPORT_DEFAULTS.termCapacity,
+    topTerms: o.topTerms ?? REPORT_DEFAULTS.topTerms,
+  };
+}
+
+/** Unset counting settings default to REPORT_DEFAULTS. */
+export interface BuildReportOptions extends Partial<ReportCountingOptions> {
   tokenizer: TokenCounter;
   /** From --model; null infers the label set from the data. */
   model: ModelIdentity | null;
-  uncertainBelow: number;
-  termCapacity: number;
-  topTerms: number;
   maxLineBytes?: number;
   onProgress?: (p: ScanProgress) => void;
   onError?: (rec: ErrorRecord) => Promise<void> | void;
@@ -28,7 +39,8 @@ export function groupValue(obj: Record<string, unknown>, field: string): string 
 }
 
 /** An empty report with the settings of `opts`, to add documents or partial reports to. */
-export function newReportBuilder(opts: Pick<BuildReportOptions, 'textField' | 'groupBy' | 'tokenizer' | 'model' | 'uncertainBelow' | 'termCapacity' | 'topTerms'>): ReportBuilder {
+export function newReportBuilder(options: Pick<BuildReportOptions, 'textField' | 'groupBy' | 'tokenizer' | 'model' | 'uncertainBelow' | 'termCapacity' | 'topTerms'>): ReportBuilder {
+  const opts = { ...options, ...withReportDefaults(options) };
   return new ReportBuilder(
     {
       tokenizer: opts.tokenizer.name,
@@ -45,7 +57,8 @@ export function newReportBuilder(opts: Pick<BuildReportOptions, 'textField' | 'g
 }
 
 /** Read tagged files once and count them into a report. */
-export async function buildReport(files: string[], opts: BuildReportOptions): Promise<{ report: Report; warnings: string[] }> {
+export async function buildReport(files: string[], options: BuildReportOptions): Promise<{ report: Report; warnings: string[] }> {
+  const opts = { ...options, ...withReportDefaults(options) };
   const builder = newReportBuilder(opts);
   for (const f of files) builder.addInput(f);
   const labels = opts.model === null ? null : new Set(opts.model.labels);

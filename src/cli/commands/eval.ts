@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { READ_DEFAULTS } from '../../defaults.js';
 import { formatMetricsTable } from '../../eval/metrics.js';
 import { evaluateModel } from '../../evaluate.js';
 import type { BackendPreference } from '../../model/backend.js';
@@ -28,8 +29,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--map <files...>', 'label mapping YAML files: evaluate their test files with mapped labels')
     .option('--labels <dir>', "label set: evaluate its held-out pool-label rows (split heldout), joined with --pool")
     .option('--pool <files...>', 'document pool (JSONL: id, text) for --labels')
-    .option('--data-root <dir>', 'root of the files named in mappings', '.')
-    .option('--field <name>', 'text field', 'text')
+    .option('--data-root <dir>', 'root of the files named in mappings', READ_DEFAULTS.dataRoot)
+    .option('--field <name>', 'text field', READ_DEFAULTS.field)
     .option('--json', 'print one JSON object', false)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
     .option('--ignore-unknown', 'skip examples whose labels the model does not know', false)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AUTO_TRAIN, FEATURIZER_DEFAULTS, TRAIN_DEFAULTS } from '../../defaults.js';
+import { AUTO_TRAIN, FEATURIZER_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from '../../defaults.js';
 import { trainModel } from '../../train.js';
 import { collect, int, intOrAuto, note, num } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -38,7 +38,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--data <files...>', 'labelled JSONL files or globs (.jsonl, .jsonl.gz)')
     .option('--labels <dir>', 'label set folder: taxonomy.yaml + labelled JSONL (alternative to --data)')
     .option('--map <files...>', 'label mapping YAML files (dataset labels -> topics); mappings naming train files bring them in')
-    .option('--data-root <dir>', 'root of the files named in mappings', TRAIN_DEFAULTS.dataRoot)
+    .option('--data-root <dir>', 'root of the files named in mappings', READ_DEFAULTS.dataRoot)
     .option('--pool <files...>', "document pool (JSONL: id, text) for the label set's pool_labels rows; held-out rows are never trained on")
     .option('--pool-weight <x>', 'weight of each pool-label row (e.g. real web pages over news data)', num('--pool-weight', 1e-6, 1e6), TRAIN_DEFAULTS.poolWeight)
     .option('--dev <file>', 'dev JSONL: keeps the best epoch and reports dev metrics (repeatable)', collect)
