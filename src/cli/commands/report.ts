@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../../io/atomic-writer.js';
 import { rebalance } from '../../rebalance/plan.js';
 import { readWeights } from '../../rebalance/read-weights.js';
 import { readTargetSpec } from '../../rebalance/target-spec.js';
+import { REPORT_DEFAULTS } from '../../defaults.js';
 import { buildReport } from '../../report/build-report.js';
 import { UsageError } from '../../errors.js';
 import { ErrorSink } from '../../io/error-sink.js';
@@ -169,13 +170,13 @@ export function registerReportCommand(program: Command): void {
     .option('-o, --output <file>', 'output file (- = stdout)', '-')
     .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else json)').choices(['json', 'md', 'csv', 'html']))
     .option('--group-by <field>', 'also split by this input field (e.g. source)')
-    .option('--tokenizer <name>', 'token counter: o200k | cl100k (LLM BPE vocabularies) | chars | words (cheap estimates)', 'o200k')
+    .option('--tokenizer <name>', 'token counter: o200k | cl100k (LLM BPE vocabularies) | chars | words (cheap estimates)', REPORT_DEFAULTS.tokenizer)
     .option('--model <dir>', 'model folder: its label set and identity go into the report (default: labels inferred from the data); a model with calibration data also gives corrected shares')
     .option('--calibration <files...>', 'labelled pages (JSONL: text, label, lang) that measure the model\'s confusions for the corrected shares, instead of the model\'s own held-out data')
-    .option('--text-field <name>', 'field holding the document text', 'text')
-    .option('--uncertain-below <p>', 'documents whose top probability is below this count as uncertain', probabilityArg, 0.5)
-    .option('--top-terms <n>', 'top terms listed per topic and script', nonNegativeIntArg, 15)
-    .option('--term-capacity <n>', 'term counters kept per topic and script (0 = no terms); more = exact for longer', nonNegativeIntArg, 500)
+    .option('--text-field <name>', 'field holding the document text', REPORT_DEFAULTS.textField)
+    .option('--uncertain-below <p>', 'documents whose top probability is below this count as uncertain', probabilityArg, REPORT_DEFAULTS.uncertainBelow)
+    .option('--top-terms <n>', 'top terms listed per topic and script', nonNegativeIntArg, REPORT_DEFAULTS.topTerms)
+    .option('--term-capacity <n>', 'term counters kept per topic and script (0 = no terms); more = exact for longer', nonNegativeIntArg, REPORT_DEFAULTS.termCapacity)
     .option('--merge', 'merge partial reports (from shards) instead of reading tagged documents')
     .option('--errors <file>', 'write bad input lines as JSONL error records')
     .option('--target <file>', 'target.yaml: show current vs target in md/html output')
