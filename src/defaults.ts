@@ -2,7 +2,19 @@
  * Every default of topicmix, one object per concern. The library, the CLI (option defaults and help text)
  * and the executor read these, so a default is changed here and nowhere else. Pure data: no I/O.
  */
-import type { FeaturizerConfig } from './features/featurizer.js';
+/** How text becomes feature ids. Stored in the model so that serving featurizes exactly as training did. */
+export interface FeaturizerConfig {
+  /** Number of hash buckets (embedding rows). Row 0 is reserved for padding and never produced. */
+  buckets: number;
+  /** Longest token n-gram: 1 = unigrams, 2 = + bigrams (Han characters and Latin words alike). */
+  ngrams: 1 | 2;
+  /** Chinese tokens: one per Han character (default), or jieba words (needs the optional `nodejieba`). */
+  zhTokens: 'chars' | 'jieba';
+  /** Porter-stem Latin words (natural's PorterStemmer, memoised). */
+  stem: boolean;
+  /** Texts longer than this many characters are featurized in chunks whose features are all kept. */
+  chunkChars: number;
+}
 
 export interface ReadDefaults {
   /** Longest input line accepted: 64 MiB (longer lines are errors, not memory blow-ups). */

@@ -30,6 +30,37 @@ export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
+// Parsers that leave the flag name to commander's message ("option '--x <n>' argument 'v' is invalid. must be ...")
+export function probabilityArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number in [0, 1]');
+  return n;
+}
+
+export function nonNegativeIntArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+export function positiveIntArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function positiveNumberArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+export function nonNegativeNumberArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
 /** Messages on stderr: stdout carries results only. */
 export function note(msg: string): void {
   process.stderr.write(`${msg}\n`);

@@ -1,5 +1,3 @@
-import { InvalidArgumentError } from 'commander';
-
 const USER_ERRORS = new Set([
   'InputError',
   'OutputError',
@@ -37,34 +35,4 @@ export async function runCommand(name: string, body: () => Promise<void>): Promi
     }
     throw err;
   }
-}
-
-export function probabilityArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number in [0, 1]');
-  return n;
-}
-
-export function nonNegativeIntArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
-
-export function positiveIntArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-export function positiveNumberArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
-export function nonNegativeNumberArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
-  return n;
 }

@@ -12,6 +12,7 @@ import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSet
 import { tagFormat } from '../pipeline/output-record.js';
 import type { DocCount } from '../pipeline/steps/count.js';
 import { countSetup, WorkerPool, type CountSpec } from './worker-pool.js';
+import { READ_DEFAULTS } from '../defaults.js';
 
 /** A byte range of one uncompressed input file (see ReadLinesOptions.range). */
 export interface InputRange {
@@ -114,7 +115,7 @@ export function defaultErrorsPath(output: string): string {
  * record (read = tagged + errors). Outputs appear under their final names only when complete.
  */
 export async function classifyFiles(model: Classifier | ModelHandle, options: ClassifyFilesOptions): Promise<ClassifyCounts> {
-  const field = options.field ?? 'text';
+  const field = options.field ?? READ_DEFAULTS.field;
   const files = await resolveSpecs(options.inputs);
   const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };

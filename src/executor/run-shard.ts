@@ -19,6 +19,7 @@ import { modelFilesHash } from './model-hash.js';
 import { clearShard, shardPaths } from './shard-files.js';
 import { planShardsBySize, sizeInputs, type ShardInput } from './shard-plan.js';
 import type { ShardId } from './shard-files.js';
+import { READ_DEFAULTS, REPORT_DEFAULTS } from '../defaults.js';
 
 /** How the partial report of each part is counted (the `report` command's options; same defaults). */
 export interface ShardReportOptions {
@@ -94,11 +95,11 @@ async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
   const plan = planShardsBySize(sized, o.count, o.minRangeBytes === undefined ? {} : { minRangeBytes: o.minRangeBytes });
   const sizes = new Map(sized.map((f) => [f.path, f.size]));
   const report: Required<ShardReportOptions> = {
-    tokenizer: o.reportOptions?.tokenizer ?? 'o200k',
-    groupBy: o.reportOptions?.groupBy ?? null,
-    uncertainBelow: o.reportOptions?.uncertainBelow ?? 0.5,
-    termCapacity: o.reportOptions?.termCapacity ?? 500,
-    topTerms: o.reportOptions?.topTerms ?? 15,
+    tokenizer: o.reportOptions?.tokenizer ?? REPORT_DEFAULTS.tokenizer,
+    groupBy: o.reportOptions?.groupBy ?? REPORT_DEFAULTS.groupBy,
+    uncertainBelow: o.reportOptions?.uncertainBelow ?? REPORT_DEFAULTS.uncertainBelow,
+    termCapacity: o.reportOptions?.termCapacity ?? REPORT_DEFAULTS.termCapacity,
+    topTerms: o.reportOptions?.topTerms ?? REPORT_DEFAULTS.topTerms,
   };
   const tokenizer = await loadTokenCounter(parseTokenizerName(report.tokenizer));
   const identity = await readModelIdentity(o.clf.dir);
@@ -111,7 +112,7 @@ async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
   const extra = extraEntries.length > 0 ? Object.fromEntries(extraEntries.sort((a, b) => (a[0] < b[0] ? -1 : 1))) : undefined;
   const settings: ShardSettings = {
     model: { id: identity.id, sha256: await modelFilesHash(o.clf.dir) },
-    field: o.field ?? 'text',
+    field: o.field ?? READ_DEFAULTS.field,
     top_k: predict.topK,
     threshold: predict.threshold,
     all_scores: predict.allScores,

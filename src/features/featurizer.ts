@@ -1,23 +1,11 @@
-import { FEATURIZER_DEFAULTS } from '../defaults.js';
+import { FEATURIZER_DEFAULTS, type FeaturizerConfig } from '../defaults.js';
 import { CharClass, charClass, isSupplementaryHan } from '../text/chars.js';
 import { normalizeText } from '../text/normalize.js';
 import { scriptOf, type ScriptCounts } from '../text/script.js';
 import type { Script } from '../types.js';
 import { BIGRAM_MULT, BIGRAM_SEED, FNV_OFFSET, FNV_PRIME, HAN_SEED, fmix32, fnvString } from './hashing.js';
 
-/** How text becomes feature ids. Stored in the model so that serving featurizes exactly as training did. */
-export interface FeaturizerConfig {
-  /** Number of hash buckets (embedding rows). Row 0 is reserved for padding and never produced. */
-  buckets: number;
-  /** Longest token n-gram: 1 = unigrams, 2 = + bigrams (Han characters and Latin words alike). */
-  ngrams: 1 | 2;
-  /** Chinese tokens: one per Han character (default), or jieba words (needs the optional `nodejieba`). */
-  zhTokens: 'chars' | 'jieba';
-  /** Porter-stem Latin words (natural's PorterStemmer, memoised). */
-  stem: boolean;
-  /** Texts longer than this many characters are featurized in chunks whose features are all kept. */
-  chunkChars: number;
-}
+export type { FeaturizerConfig } from '../defaults.js';
 
 /** The training defaults (defaults.ts), under the name the public API has always used. */
 export const DEFAULT_FEATURIZER_CONFIG = FEATURIZER_DEFAULTS;

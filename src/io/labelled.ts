@@ -2,6 +2,7 @@ import type { ErrorRecord, LabelledExample } from '../types.js';
 import { resolveInputs } from './inputs.js';
 import { readLineBatches } from './line-reader.js';
 import { parseDocLine, parseLabelledLine, type PoolTexts } from './records.js';
+import { READ_DEFAULTS } from '../defaults.js';
 
 export interface ReadLabelledResult {
   examples: LabelledExample[];
@@ -51,7 +52,7 @@ export function formatErrors(errors: ErrorRecord[], max = 10): string {
  * exactly one document.
  */
 export async function readPool(files: string[], opts: { field?: string } = {}): Promise<Map<string, { text: string; lang?: string }>> {
-  const field = opts.field ?? 'text';
+  const field = opts.field ?? READ_DEFAULTS.field;
   const pool = new Map<string, { text: string; lang?: string }>();
   for (const path of await resolveInputs(files)) {
     for await (const batch of readLineBatches(path)) {

@@ -1,6 +1,7 @@
 import type { Annotation, ErrorCode, ErrorRecord, LabelledExample } from '../types.js';
 import { displayPath } from './inputs.js';
 import type { RawLine } from './line-reader.js';
+import { READ_DEFAULTS } from '../defaults.js';
 
 /** Lines up to this size are copied into error records (`raw`) so they can be replayed. */
 export const MAX_RAW_IN_ERROR_BYTES = 1024 * 1024;
@@ -117,7 +118,7 @@ function describe(v: unknown): string {
  */
 /** `textOptional`: rows keyed by `id` may have no text (agreement between label files needs labels only). */
 export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: PoolTexts; textOptional?: boolean } = {}): ParsedLabelled {
-  const field = opts.field ?? 'text';
+  const field = opts.field ?? READ_DEFAULTS.field;
   const o = parseObject(raw);
   if (!o.ok) return o;
   const obj = o.obj;

@@ -8,6 +8,7 @@ import { backend, int, note, num } from '../options.js';
 import { cliMessage } from '../run-command.js';
 import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
 import { progressBar } from '../progress.js';
+import { PREDICT_DEFAULTS, READ_DEFAULTS } from '../../defaults.js';
 
 /** The flags of `classify`: the ones a sharded run also uses, plus single-output and speed options. */
 interface ClassifyFlags extends ShardedClassifyFlags {
@@ -27,10 +28,10 @@ export function registerClassifyCommand(program: Command): void {
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('-o, --output <file>', 'output JSONL (.gz compresses); "-" = stdout', '-')
     .option('--errors <file>', 'error records, one per bad line (default: <output>.errors.jsonl, or stderr with stdout output)')
-    .option('--field <name>', 'field holding the text', 'text')
-    .option('--top-k <n>', 'labels listed in "topics"', int('--top-k', 1), 3)
-    .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), 0)
-    .option('--all-scores', 'add "scores": the probability of every label', false)
+    .option('--field <name>', 'field holding the text', READ_DEFAULTS.field)
+    .option('--top-k <n>', 'labels listed in "topics"', int('--top-k', 1), PREDICT_DEFAULTS.topK)
+    .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), PREDICT_DEFAULTS.threshold)
+    .option('--all-scores', 'add "scores": the probability of every label', PREDICT_DEFAULTS.allScores)
     .option('--max-errors <n>', 'stop with exit code 2 after more than n bad lines', int('--max-errors', 0))
     .option('--max-doc-bytes <n>', 'longer documents (JSONL lines, WARC records) become error records, unread (default 64 MiB); longer texts within it are classified in chunks', int('--max-doc-bytes', 1))
     .option('--max-line-bytes <n>', 'alias of --max-doc-bytes', int('--max-line-bytes', 1))
@@ -38,7 +39,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--drop-html', 'leave the --html-field HTML out of the output lines', false)
     .option('--workers <n>', 'worker threads, each with its own model (default: the number of cores; 1 for stdin and inputs under 4 MB)', int('--workers', 1))
     .option('--unordered', 'with workers: write batches as they finish, not in input order', false)
-    .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), 1024)
+    .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), PREDICT_DEFAULTS.batchSize)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
     .option('--verbose', 'print the backend and timing', false);
   // --- sharded output (src/executor/) ---

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { nonNegativeIntArg, positiveNumberArg } from '../options.js';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { loadClassifier } from '../../classifier.js';
@@ -8,18 +9,6 @@ import { suggestLabels } from '../../labels/suggest.js';
 import { detectScript } from '../../text/script.js';
 import { agreeLabels, formatAgreement } from '../../labels/agree.js';
 import { checkLabelSet, formatCheckReport } from '../../labels/check.js';
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
 
 interface CheckOptions {
   json?: boolean;
@@ -39,8 +28,8 @@ export function registerLabelsCommand(program: Command): void {
     .requiredOption('--pool <files...>', 'unlabelled documents (JSONL with id, text, lang)')
     .option('--model <dir>', 'model whose uncertainty ranks the pool (without one: a stratified random start)')
     .option('--labels <dir>', 'label set whose labelled ids (every *.jsonl below it) are skipped')
-    .requiredOption('-n, --n <count>', 'how many documents', nonNegativeInteger)
-    .option('--seed <n>', 'seed of the random choices', nonNegativeInteger, 1)
+    .requiredOption('-n, --n <count>', 'how many documents', nonNegativeIntArg)
+    .option('--seed <n>', 'seed of the random choices', nonNegativeIntArg, 1)
     .option('--explore <share>', 'share of each quota drawn at random rather than by uncertainty', Number, 0.2)
     .requiredOption('-o, --output <file>', 'batch to label (JSONL: id, lang, text, suggest)')
     .action(async (opts: { pool: string[]; model?: string; labels?: string; n: number; seed: number; explore: number; output: string }) => {
@@ -88,8 +77,8 @@ export function registerLabelsCommand(program: Command): void {
     .argument('<dir>', 'label set directory')
     .option('--json', 'print the report as JSON')
     .option('--pool <files...>', 'document pool (JSONL with id + text) that the label set\'s pool_labels files reference')
-    .option('--imbalance-ratio <n>', 'warn when largest/smallest topic count exceeds this', positiveNumber, 10)
-    .option('--min-per-topic <n>', 'warn when a topic has fewer examples than this', nonNegativeInteger, 20)
+    .option('--imbalance-ratio <n>', 'warn when largest/smallest topic count exceeds this', positiveNumberArg, 10)
+    .option('--min-per-topic <n>', 'warn when a topic has fewer examples than this', nonNegativeIntArg, 20)
     .action(async (dir: string, opts: CheckOptions) => {
       const pool = opts.pool ? await readPool(opts.pool) : undefined;
       const report = await checkLabelSet(dir, { imbalanceRatio: opts.imbalanceRatio, minPerTopic: opts.minPerTopic, ...(pool && { pool }) });

@@ -5,7 +5,8 @@ import { formatWeightsSummary } from '../../rebalance/format-summary.js';
 import { rebalance } from '../../rebalance/plan.js';
 import { readTargetSpec } from '../../rebalance/target-spec.js';
 import { UsageError } from '../../errors.js';
-import { nonNegativeNumberArg, positiveNumberArg, runCommand } from '../run-command.js';
+import { nonNegativeNumberArg, positiveNumberArg } from '../options.js';
+import { runCommand } from '../run-command.js';
 import { prettyJson } from '../../report/pretty-json.js';
 import { readReport } from '../../report/read-report.js';
 

@@ -6,10 +6,12 @@ import { readWeights } from '../../rebalance/read-weights.js';
 import { readTargetSpec } from '../../rebalance/target-spec.js';
 import { REPORT_DEFAULTS } from '../../defaults.js';
 import { buildReport } from '../../report/build-report.js';
+import { mergeReports } from '../../report/merge-reports.js';
 import { UsageError } from '../../errors.js';
 import { ErrorSink } from '../../io/error-sink.js';
 import { InputProgress } from '../input-progress.js';
-import { nonNegativeIntArg, positiveIntArg, probabilityArg, runCommand } from '../run-command.js';
+import { nonNegativeIntArg, positiveIntArg, probabilityArg } from '../options.js';
+import { runCommand } from '../run-command.js';
 import { comparisonOf } from '../../rebalance/comparison.js';
 import type { Comparison } from '../../report/format-common.js';
 import { formatCsv } from '../../report/format-csv.js';
@@ -17,8 +19,6 @@ import { formatHtml } from '../../report/format-html.js';
 import { formatMarkdown } from '../../report/format-md.js';
 import { readModelIdentity } from '../../report/model-info.js';
 import { prettyJson } from '../../report/pretty-json.js';
-import { readReport } from '../../report/read-report.js';
-import { ReportBuilder } from '../../report/report-builder.js';
 import type { Report, ReportCalibration } from '../../report/report-types.js';
 import { loadClassifier } from '../../classifier.js';
 import { formatErrors, readLabelled } from '../../io/labelled.js';
@@ -70,25 +70,15 @@ export function renderReport(report: Report, format: Format, comparison: Compari
 /** Options that shape the counting cannot change when merging: the partial reports fixed them. */
 const COUNTING_OPTIONS = ['groupBy', 'tokenizer', 'model', 'calibration', 'textField', 'uncertainBelow', 'termCapacity', 'errors', 'maxLineBytes'] as const;
 
-async function mergeReports(files: string[], cmd: Command, opts: ReportOptions): Promise<Report> {
+async function mergePartials(files: string[], cmd: Command, opts: ReportOptions): Promise<Report> {
   for (const key of COUNTING_OPTIONS) {
     if (cmd.getOptionValueSource(key) === 'cli') {
       const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new UsageError(`${flag} cannot be used with --merge: the partial reports were counted with their own settings`);
     }
   }
-  let builder: ReportBuilder | null = null;
-  for (const file of files) {
-    const part = await readReport(file);
-    if (builder === null) {
-      const settings = { ...part.settings };
-      if (cmd.getOptionValueSource('topTerms') === 'cli') settings.top_terms = opts.topTerms;
-      builder = new ReportBuilder(settings, part.model.labels_source === 'model' ? part.model : null);
-    }
-    builder.merge(part, file);
-  }
-  const report = builder!.build();
-  for (const w of builder!.warnings) process.stderr.write(`topicmix report: warning: ${w}\n`);
+  const { report, warnings } = await mergeReports(files, cmd.getOptionValueSource('topTerms') === 'cli' ? { topTerms: opts.topTerms } : {});
+  for (const w of warnings) process.stderr.write(`topicmix report: warning: ${w}\n`);
   return report;
 }
 
@@ -190,7 +180,7 @@ export function registerReportCommand(program: Command): void {
         if (opts.target !== undefined && opts.weights !== undefined) throw new UsageError('give --target or --weights, not both');
         if (opts.merge === true && patterns.length === 0) throw new UsageError('--merge needs the partial report files');
         const files = await resolveInputs(patterns);
-        const report = opts.merge === true ? await mergeReports(files, cmd, opts) : await countReport(files, opts);
+        const report = opts.merge === true ? await mergePartials(files, cmd, opts) : await countReport(files, opts);
         const c = report.counts;
         process.stderr.write(`topicmix report: read ${c.read}, counted ${c.counted}, errors ${c.errors}\n`);
         if (c.counted === 0 && opts.allowEmpty !== true) {

@@ -1,12 +1,14 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { AtomicWriter, writeFileAtomic } from '../../io/atomic-writer.js';
 import { resolveInputs } from '../../io/inputs.js';
 import { readWeights } from '../../rebalance/read-weights.js';
 import { ErrorSink } from '../../io/error-sink.js';
 import { InputProgress } from '../input-progress.js';
-import { positiveIntArg, runCommand } from '../run-command.js';
+import { nonNegativeIntArg, positiveIntArg } from '../options.js';
+import { runCommand } from '../run-command.js';
 import { prettyJson } from '../../report/pretty-json.js';
 import { runSample } from '../../sample/run-sample.js';
+import { REPORT_DEFAULTS } from '../../defaults.js';
 
 interface SampleCliOptions {
   weights: string;
@@ -21,12 +23,6 @@ interface SampleCliOptions {
   progress: boolean;
 }
 
-function seedArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
-
 export function registerSampleCommand(program: Command): void {
   program
     .command('sample')
@@ -34,10 +30,10 @@ export function registerSampleCommand(program: Command): void {
     .argument('[inputs...]', 'tagged JSONL files or globs (.gz ok; - = stdin)')
     .requiredOption('--weights <file>', 'weights.json from `topicmix rebalance`')
     .option('-o, --output <file>', 'mixture JSONL (.gz compresses; - = stdout)', '-')
-    .option('--seed <n>', 'seed of the per-document draws', seedArg, 0)
+    .option('--seed <n>', 'seed of the per-document draws', nonNegativeIntArg, 0)
     .option('--manifest', 'write {id, file, line, copies, topic, lang} per kept document instead of the documents')
     .option('--id-field <name>', 'document id field: the draw depends on (seed, id) only, so shards agree; without an id, on file and line', 'id')
-    .option('--text-field <name>', 'field holding the document text', 'text')
+    .option('--text-field <name>', 'field holding the document text', REPORT_DEFAULTS.textField)
     .option('--errors <file>', 'write bad input lines as JSONL error records')
     .option('--stats <file>', 'write per-cell counts (documents in, kept, copies out, expected) as JSON')
     .option('--max-line-bytes <n>', 'longest input line accepted', positiveIntArg)
