@@ -312,6 +312,13 @@ async function main() {
     results.extract = r.status === 0 ? { results: 'bench/extract-results.md' } : { error: `bench/extract.mjs exited with ${r.status}` };
   }
 
+  // Import time of the package entry, median of 7 fresh processes (its own files: bench/import-time-results.{json,md})
+  if (!opt.skipTopicmix) {
+    log('import time: node bench/import-time.mjs');
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'import-time.mjs')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    results.import_time = r.status === 0 ? { results: 'bench/import-time-results.md' } : { error: `bench/import-time.mjs exited with ${r.status}` };
+  }
+
   results.partial = false;
   results.machine.load_avg_at_end = os.loadavg().map((x) => Math.round(x * 100) / 100);
   write();

@@ -246,7 +246,7 @@ export async function loadClassifier(dir?: string, options: LoadOptions = {}): P
   }
   const backend = await useBackend(options.backend ?? 'auto');
   const files = await readModelDir(modelDir);
-  const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer));
+  const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer, `model ${modelDir}`));
   const scorer = new TfjsScorer(files);
   return new Classifier(modelDir, files.meta, featurizer, scorer, backend, options);
 }
