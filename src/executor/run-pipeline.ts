@@ -42,6 +42,8 @@ export interface ClassifyFilesOptions extends PredictOptions {
   workers?: number;
   /** With workers: write each batch as soon as it is done instead of in input order. */
   unordered?: boolean;
+  /** Called once the model is loaded (in every worker), before the first batch: the tfjs backend in use. */
+  onStart?: (info: { backend: string; workers: number }) => void;
   /** Called after each batch with the running counts. */
   onProgress?: (counts: ClassifyCounts) => void;
   /**
@@ -132,6 +134,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   // workers start (and load the model) before the output is opened, so a model that fails leaves no temp file
   const pool =
     workers > 1 ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict, ...(options.count && { count: options.count }) }) : undefined;
+  options.onStart?.({ backend: pool ? pool.backend : inlineClf!.backend, workers });
   let out: AtomicWriter;
   try {
     out = await AtomicWriter.open(options.output);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import type { Classifier, ModelHandle, PredictOptions } from '../classifier.js';
+import { Classifier, loadClassifier, type ModelHandle, type PredictOptions } from '../classifier.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-writer.js';
 import { resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../io/line-reader.js';
@@ -80,6 +80,8 @@ export interface ShardResult {
 
 /** What every shard of a job shares: computed once per process. */
 interface ShardJob {
+  /** The model as it classifies: loaded once here when this thread classifies, a handle for workers. */
+  clf: Classifier | ModelHandle;
   plan: ShardInput[][];
   sizes: Map<string, number>;
   settings: ShardSettings;
@@ -127,7 +129,10 @@ async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
       top_terms: report.topTerms,
     },
   };
-  return { plan, sizes, settings, identity, tokenizer, report };
+  // with worker threads the workers load the weights; without, this thread loads them once for every shard
+  const inThread = (o.classifyOptions?.workers ?? 1) <= 1 && !(o.clf instanceof Classifier);
+  const clf = inThread ? await loadClassifier(o.clf.dir, { backend: o.clf.backend, batchSize: o.clf.batchSize }) : o.clf;
+  return { clf, plan, sizes, settings, identity, tokenizer, report };
 }
 
 /** An empty shard still gets its (empty) part: classifyFiles would read stdin for an empty input list. */
@@ -185,7 +190,7 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
       else builder.addDoc(tagged.doc, { chars: d.chars, tokens: d.tokens, text: d.text, group: job.report.groupBy === null ? null : groupValue(d.group, job.report.groupBy) });
     }
   };
-  const counts = specs.length === 0 ? await writeEmptyPart(paths.part) : await classifyFiles(o.clf, {
+  const counts = specs.length === 0 ? await writeEmptyPart(paths.part) : await classifyFiles(job.clf, {
     ...o.classifyOptions,
     inputs: specs,
     output: paths.part,
@@ -209,7 +214,7 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
     settings: job.settings,
     outputs: { part: basename(paths.part), errors: counts.errors > 0 ? basename(paths.errors) : null, report: basename(paths.report) },
     counts,
-    model: { dir: o.clf.dir, name: job.identity.name, data_hash: job.identity.data_hash, backend: o.clf.backend },
+    model: { dir: job.clf.dir, name: job.identity.name, data_hash: job.identity.data_hash, backend: job.clf.backend },
     run: {
       host: hostname(),
       pid: process.pid,

@@ -52,7 +52,11 @@ export class WorkerPool {
   private nextId = 0;
   private failure: Error | undefined;
 
-  private constructor(workers: Worker[]) {
+  private constructor(
+    workers: Worker[],
+    /** The tfjs backend the workers selected. */
+    readonly backend: string,
+  ) {
     this.workers = workers;
     this.busy = workers.map(() => 0);
     workers.forEach((w, i) => {
@@ -76,13 +80,17 @@ export class WorkerPool {
     // node flags are inherited (e.g. --max-old-space-size), except those about the main entry (--input-type, -e, -p)
     const execArgv = process.execArgv.filter((a) => !/^(--input-type|--eval|-e$|--print|-p$)/.test(a));
     const workers = Array.from({ length: n }, () => new Worker(script, { workerData: setup, execArgv }));
+    let backend: string | undefined;
     try {
       await Promise.all(
         workers.map(
           (w) =>
             new Promise<void>((resolve, reject) => {
-              const onMessage = (m: { ready?: boolean; fatal?: string }): void => {
-                if (m.ready) resolve();
+              const onMessage = (m: { ready?: boolean; backend?: string; fatal?: string }): void => {
+                if (m.ready) {
+                  backend ??= m.backend;
+                  resolve();
+                }
                 else if (m.fatal !== undefined) reject(new Error(m.fatal));
                 w.off('message', onMessage);
               };
@@ -95,7 +103,7 @@ export class WorkerPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new WorkerPool(workers);
+    return new WorkerPool(workers, backend ?? 'unknown');
   }
 
   get size(): number {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadClassifier, loadModelHandle } from '../../classifier.js';
+import { loadModelHandle } from '../../classifier.js';
 import { int, note } from '../options.js';
 import { cliMessage } from '../run-command.js';
 import type { BackendPreference } from '../../model/backend.js';
@@ -76,11 +76,10 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
   if (f.outputDir === undefined) return false;
   const sel = selectShards({ ...(f.shard !== undefined && { shard: f.shard }), ...(f.shards !== undefined && { shards: f.shards }) });
   const t0 = performance.now();
-  // with worker threads the workers hold the weights; this thread needs only the model's description
-  const load = (classifyOptions?.workers ?? 1) > 1 ? loadModelHandle : loadClassifier;
-  const clf = await load(f.model, { backend: f.backend, batchSize: f.batchSize });
+  // runShards loads the weights where they are used (once in this thread, or in each worker)
+  const clf = await loadModelHandle(f.model, { backend: f.backend, batchSize: f.batchSize });
   if (f.verbose) {
-    note(`model ${clf.dir} (${clf.labels.length} labels), backend ${clf.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    note(`model ${clf.dir} (${clf.labels.length} labels)`);
     note(`shards ${sel.indices.length === sel.count ? `all ${sel.count}` : sel.indices.join(',')} of ${sel.count} (${sel.source}) into ${f.outputDir}`);
   }
   const total = { read: 0, tagged: 0, errors: 0 };

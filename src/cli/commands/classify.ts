@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { loadClassifier, loadModelHandle } from '../../classifier.js';
+import { loadModelHandle } from '../../classifier.js';
 import { resolveInputs } from '../../io/inputs.js';
 import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../executor/run-pipeline.js';
 import { backend, int, note, num } from '../options.js';
@@ -52,9 +52,11 @@ export function registerClassifyCommand(program: Command): void {
       const extra = { workers, ...(f.unordered && { unordered: true }), ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
       if (await runShardedClassify(inputs, { ...f, ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }) }, cmd, extra)) return; // --output-dir: one part per shard
       const t0 = performance.now();
-      // with worker threads the workers hold the weights; this thread needs only the model's description
-      const clf = await (workers > 1 ? loadModelHandle : loadClassifier)(f.model, { backend: f.backend, batchSize: f.batchSize });
-      if (f.verbose) note(`model ${clf.dir} (${clf.labels.length} labels), backend ${clf.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
+      // the pipeline loads the weights where they are used (this thread, or each worker)
+      const clf = await loadModelHandle(f.model, { backend: f.backend, batchSize: f.batchSize });
+      const onStart = (s: { backend: string }): void => {
+        if (f.verbose) note(`model ${clf.dir} (${clf.labels.length} labels), backend ${s.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
+      };
       const total = await plainBytes(files);
       const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | eta {eta}s') : undefined;
       const onProgress = (c: ClassifyCounts): void => bar?.update(Math.min(total, c.bytes), { docs: c.read, rate: Math.round(c.read / ((performance.now() - t0) / 1000)) });
@@ -71,6 +73,7 @@ export function registerClassifyCommand(program: Command): void {
           ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
           ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }),
           ...extra,
+          onStart,
           onProgress,
         });
       } catch (err) {
