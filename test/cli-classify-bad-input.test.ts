@@ -1,16 +1,22 @@
 /**
- * End-to-end tests of `topicmix classify` on bad input lines, each its own test, and on a 50 MB line.
- * They spawn the built CLI (dist/cli/main.js; `npm run build` first) with a tiny model trained once.
+ * Bad input lines, each its own test, and a 50 MB line. Most cases run in-process through the public API
+ * (runPipeline); one case and the 50 MB line also spawn the built CLI (dist/cli/main.js; `npm run build`
+ * first), which must give the same records, summary and exit code. A tiny model is trained once.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
+import { loadClassifier, runPipeline, type Classifier } from '../src/index.js';
 import { LABELS, buildInput, good, parseJsonl, runCli, summary, useTinyModel, type ErrorRec, type Out } from './cli-helpers.js';
 
 const ws = useTinyModel('topicmix-cli-bad-input-');
 const caseDir = (): Promise<string> => ws.caseDir();
+let clf: Classifier;
+beforeAll(async () => {
+  clf = await loadClassifier(ws.model, { backend: 'cpu' });
+});
 
 interface BadLine {
   /** The line as written to the file. */
@@ -28,7 +34,8 @@ interface BadLine {
  * whole contract: exit 0, output = the good lines in order with every input field kept, one error record
  * per bad line naming file, line, field, byte position and raw line, and read = tagged + errors.
  */
-async function classifyWithBadLines(bad: BadLine[], extraArgs: string[] = [], field = 'text'): Promise<void> {
+async function classifyWithBadLines(bad: BadLine[], o: { field?: string; via?: 'library' | 'cli' } = {}): Promise<void> {
+  const field = o.field ?? 'text';
   const dir = await caseDir();
   const lines: (string | Buffer)[] = [];
   const mk = (n: number): string => (field === 'text' ? good(n) : JSON.stringify({ id: `L${n}`, [field]: 'Tennis star wins the open' }));
@@ -40,12 +47,17 @@ async function classifyWithBadLines(bad: BadLine[], extraArgs: string[] = [], fi
   await writeFile(input, bytes);
   const output = join(dir, 'out.jsonl');
 
-  const r = await runCli(['classify', '--model', ws.model, input, '-o', output, ...extraArgs]);
-  expect(r.stderr).not.toMatch(/topicmix: /);
-  expect(r.code).toBe(0);
-  expect(r.stdout).toBe('');
   const n = lines.length;
-  expect(summary(r.stderr)).toEqual({ read: n, tagged: n - bad.length, errors: bad.length });
+  if (o.via === 'cli') {
+    const r = await runCli(['classify', '--model', ws.model, input, '-o', output, ...(o.field ? ['--field', o.field] : [])]);
+    expect(r.stderr).not.toMatch(/topicmix: /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(summary(r.stderr)).toEqual({ read: n, tagged: n - bad.length, errors: bad.length });
+  } else {
+    const counts = await runPipeline({ model: clf, inputs: [input], output, ...(o.field && { field: o.field }) });
+    expect({ read: counts.read, tagged: counts.tagged, errors: counts.errors }).toEqual({ read: n, tagged: n - bad.length, errors: bad.length });
+  }
 
   const out = parseJsonl<Out>(await readFile(output, 'utf8'));
   const goodLines = [1, n - 1, n];
@@ -80,12 +92,14 @@ async function classifyWithBadLines(bad: BadLine[], extraArgs: string[] = [], fi
 }
 
 describe.concurrent('classify: bad lines become error records', () => {
-  it('malformed JSON', async () => {
-    await classifyWithBadLines([
+  it('malformed JSON (in-process and through the binary)', async () => {
+    const lines: BadLine[] = [
       { line: '{"id":"x", "text": "unterminated', error: 'invalid_json', message: /^invalid JSON: /, raw: true },
       { line: '{"id":"y" "text":"no comma"}', error: 'invalid_json', message: /^invalid JSON: /, raw: true },
       { line: 'not json at all', error: 'invalid_json', message: /^invalid JSON: /, raw: true },
-    ]);
+    ];
+    await classifyWithBadLines(lines);
+    await classifyWithBadLines(lines, { via: 'cli' });
   });
 
   it('a line that is not an object: array, number, null, string', async () => {
@@ -107,8 +121,7 @@ describe.concurrent('classify: bad lines become error records', () => {
   it('missing field named by --field', async () => {
     await classifyWithBadLines(
       [{ line: '{"id":"x","text":"The stock market fell sharply"}', error: 'missing_field', field: 'body', message: 'field "body" is missing', raw: true }],
-      ['--field', 'body'],
-      'body',
+      { field: 'body' },
     );
   });
 
