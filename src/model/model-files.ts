@@ -9,6 +9,7 @@ import { encodeFloat16 } from './float16.js';
 import type { ModelMetadata } from './metadata.js';
 import { MODEL_JSON, WEIGHTS_BIN, readModelJson, type ModelJson, type WeightSpec } from './model-json.js';
 import type { ModelParams } from './params.js';
+import { checkWeightBytes, concatToArrayBuffer, decodeWeights, weightLayout, type ModelFiles } from './weight-data.js';
 
 export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, readModelJson, readModelJsonFile, type ModelJson, type WeightSpec } from './model-json.js';
 
@@ -97,31 +98,12 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
   return { modelJson, weightBytes: total };
 }
 
-export interface ModelFiles {
-  dir: string;
-  modelJson: ModelJson;
-  meta: ModelMetadata;
-  specs: WeightSpec[];
-  weightData: ArrayBuffer;
-}
-
-const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
-
-function specBytes(spec: WeightSpec): number {
-  const n = spec.shape.reduce((a, b) => a * b, 1);
-  const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const per = BYTES[dtype];
-  if (per === undefined) throw new Error(`unsupported weight dtype ${dtype} for ${spec.name}`);
-  return n * per;
-}
+export type { ModelFiles } from './weight-data.js';
 
 /** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
 export async function readModelDir(dir: string): Promise<ModelFiles> {
   const { modelJson, meta, jsonPath } = await readModelJson(dir);
-  const manifest = modelJson.weightsManifest;
-  if (!Array.isArray(manifest) || manifest.length === 0) throw new Error(`model: ${jsonPath}: weightsManifest is missing`);
-  const specs = manifest.flatMap((g) => g.weights);
-  const paths = manifest.flatMap((g) => g.paths);
+  const { specs, paths } = weightLayout(modelJson, jsonPath);
   const buffers: Uint8Array[] = [];
   for (const p of paths) {
     try {
@@ -131,45 +113,13 @@ export async function readModelDir(dir: string): Promise<ModelFiles> {
     }
   }
   const got = buffers.reduce((a, b) => a + b.byteLength, 0);
-  const want = specs.reduce((a, s) => a + specBytes(s), 0);
-  if (got !== want) {
-    throw new Error(`model: ${join(dir, paths.join('+'))} has ${got} bytes but ${jsonPath} declares weights of ${want} bytes (${specs.map((s) => `${s.name} [${s.shape.join('x')}]`).join(', ')}): the weights do not belong to this model.json`);
-  }
+  checkWeightBytes(got, specs, join(dir, paths.join('+')), jsonPath);
   return { dir, modelJson, meta, specs, weightData: concatToArrayBuffer(buffers, got) };
 }
 
-/** One ArrayBuffer holding all shards; a single large file's own buffer is used as is (no copy of the weights). */
-function concatToArrayBuffer(buffers: Uint8Array[], total: number): ArrayBuffer {
-  const only = buffers[0];
-  if (buffers.length === 1 && only && only.byteOffset === 0 && only.buffer.byteLength === total && only.buffer instanceof ArrayBuffer) return only.buffer;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const b of buffers) {
-    out.set(b, off);
-    off += b.byteLength;
-  }
-  return out.buffer;
-}
-
-/**
- * Tensors for the weights, in manifest order. Plain float32 weights are handed to tfjs as views of the
- * file's buffer, so the only copy is the backend's own (tf.io.decodeWeights would slice a copy first);
- * quantized weights go through tfjs's dequantization.
- */
+/** Tensors for the weights, in manifest order (see weight-data.ts). */
 export function decodeWeightTensors(files: ModelFiles): Tensor[] {
-  const out: Tensor[] = [];
-  let off = 0;
-  for (const spec of files.specs) {
-    const bytes = specBytes(spec);
-    if (spec.dtype === 'float32' && !spec.quantization && off % 4 === 0) {
-      out.push(tf.tensor(new Float32Array(files.weightData, off, bytes / 4), spec.shape, 'float32'));
-    } else {
-      const t = tf.io.decodeWeights(files.weightData.slice(off, off + bytes), [spec]);
-      out.push(t[spec.name]!);
-    }
-    off += bytes;
-  }
-  return out;
+  return decodeWeights(tf, files);
 }
 
 /** The weights of a model folder as plain arrays (dequantized). */

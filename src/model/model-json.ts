@@ -1,37 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { io } from '@tensorflow/tfjs-core';
-import { MODEL_FORMAT, type ModelMetadata } from './metadata.js';
+import type { ModelMetadata } from './metadata.js';
+import { MODEL_JSON, parseModelJson, type ModelJson } from './model-json-parse.js';
 
 // The one reader of model.json: the classifier, the executor and `report --model` all go through it.
 // No tfjs at run time, so reading a model's metadata stays cheap.
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-
-export type WeightSpec = io.WeightsManifestEntry;
-
-export interface ModelJson {
-  format: 'layers-model';
-  generatedBy: string;
-  convertedBy: string;
-  modelTopology: object;
-  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
-  userDefinedMetadata: { topicmix: ModelMetadata };
-}
-
-/** Parses the text of a model.json (read from `jsonPath`, named in errors) and checks it is a topicmix model. */
-export function parseModelJson(text: string, jsonPath: string): { modelJson: ModelJson; meta: ModelMetadata } {
-  let modelJson: ModelJson;
-  try {
-    modelJson = JSON.parse(text) as ModelJson;
-  } catch (err) {
-    throw new Error(`model: ${jsonPath} is not valid JSON: ${(err as Error).message}`);
-  }
-  const meta = modelJson?.userDefinedMetadata?.topicmix;
-  if (!meta || meta.format !== MODEL_FORMAT) throw new Error(`model: ${jsonPath} has no userDefinedMetadata.topicmix (not a topicmix model)`);
-  return { modelJson, meta };
-}
+export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, type ModelJson, type WeightSpec } from './model-json-parse.js';
 
 /** Reads and checks a model folder's model.json (not its weights): clear errors for a missing folder or bad JSON. */
 export async function readModelJson(dir: string): Promise<{ modelJson: ModelJson; meta: ModelMetadata; jsonPath: string }> {
