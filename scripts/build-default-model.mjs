@@ -29,7 +29,7 @@ const { loadTaxonomy } = await lib('labels/taxonomy.js');
 const { computeMetrics, metricsByGroup } = await lib('eval/metrics.js');
 const { writeFileAtomic } = await lib('io/atomic-writer.js');
 const { extractMainText } = await lib('extract/html-text.js');
-const { readModelParams, writeModelDir } = await lib('model/model-files.js');
+const { readModelParams, writeModelDir } = await lib('io/model-files.js');
 const { useBackend } = await lib('model/backend.js');
 const { argmax, topIndices } = await lib('model/top-k.js');
 

@@ -1,30 +1,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Featurizer, IdBuffer, splitChunks } from './features/featurizer.js';
+import { Featurizer, IdBuffer } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { useBackend, type BackendName, type BackendPreference } from './model/backend.js';
 import type { ModelMetadata } from './model/metadata.js';
-import { readModelDir, readModelJson } from './model/model-files.js';
+import { readModelDir, readModelJson } from './io/model-files.js';
 import { TfjsScorer } from './model/scorer.js';
 import { topIndices } from './model/top-k.js';
 import { PREDICT_DEFAULTS } from './defaults.js';
-import { scriptOf, type ScriptCounts } from './text/script.js';
-import type { Prediction, Script, TopicScore } from './types.js';
+import { makePrediction, resolvePredictOptions, textOf, type DocInput, type PredictOptions } from './model/prediction.js';
+import { scoreTexts, type ScoredBatch } from './model/score-texts.js';
+import type { Prediction } from './types.js';
 import { PACKAGE_ROOT } from './version.js';
 
 export { topIndices };
+export type { DocInput, PredictOptions, ScoredBatch };
 
 /** Folder of the model shipped with the package, used when no model is named. */
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'default');
-
-export interface PredictOptions {
-  /** How many labels to list in `topics`. Default 3. */
-  topK?: number;
-  /** Below this top probability, `label` is null. Default 0 (always a label). */
-  threshold?: number;
-  /** Add `scores`, the full distribution. Default false. */
-  allScores?: boolean;
-}
 
 export interface LoadOptions extends PredictOptions {
   /** 'auto' (default): tfjs-node when installed, else wasm, else cpu. */
@@ -33,17 +26,7 @@ export interface LoadOptions extends PredictOptions {
   batchSize?: number;
 }
 
-/** A document to classify: a string, or an object with the text in `text` (or the field named by `field`). */
-export type DocInput = string | { text: string; [key: string]: unknown };
-
 type Resolved = Required<PredictOptions>;
-
-/** Probabilities [n, K] (label order), detected scripts, and chunk counts (0 or 1 = not chunked). */
-export interface ScoredBatch {
-  probs: Float32Array;
-  scripts: Script[];
-  chunks: Int32Array;
-}
 
 /**
  * What the file pipeline needs to know about a model without holding its weights: with worker threads,
@@ -63,14 +46,14 @@ export interface ModelHandle {
 export async function loadModelHandle(dir?: string, options: LoadOptions = {}): Promise<ModelHandle> {
   const modelDir = dir ?? DEFAULT_MODEL_DIR;
   const { meta } = await readModelJson(modelDir);
-  const defaults = resolve(options, PREDICT_DEFAULTS);
+  const defaults = resolvePredictOptions(options, PREDICT_DEFAULTS);
   return {
     dir: modelDir,
     labels: meta.labels,
     metadata: meta,
     backend: options.backend ?? 'auto',
     batchSize: options.batchSize ?? PREDICT_DEFAULTS.batchSize,
-    predictOptions: (o) => (o ? resolve(o, defaults) : defaults),
+    predictOptions: (o) => (o ? resolvePredictOptions(o, defaults) : defaults),
   };
 }
 
@@ -95,7 +78,7 @@ export class Classifier implements ModelHandle {
     this.scorer = scorer;
     this.backend = backend;
     this.batchSize = options.batchSize ?? PREDICT_DEFAULTS.batchSize;
-    this.defaults = resolve(options, PREDICT_DEFAULTS);
+    this.defaults = resolvePredictOptions(options, PREDICT_DEFAULTS);
   }
 
   /** Classifies one text (synchronous). */
@@ -128,7 +111,7 @@ export class Classifier implements ModelHandle {
 
   /** Predictions for a batch of texts (featurize, one tfjs call, build the prediction objects). */
   predictTexts(texts: readonly string[], options?: PredictOptions): Prediction[] {
-    const opts = options ? resolve(options, this.defaults) : this.defaults;
+    const opts = options ? resolvePredictOptions(options, this.defaults) : this.defaults;
     const { probs, scripts, chunks } = this.scoreTexts(texts);
     const K = this.labels.length;
     const out: Prediction[] = new Array<Prediction>(texts.length);
@@ -142,7 +125,7 @@ export class Classifier implements ModelHandle {
 
   /** Resolved prediction options (the loaded defaults overridden by `options`). */
   predictOptions(options?: PredictOptions): Required<PredictOptions> {
-    return options ? resolve(options, this.defaults) : this.defaults;
+    return options ? resolvePredictOptions(options, this.defaults) : this.defaults;
   }
 
   /**
@@ -151,84 +134,13 @@ export class Classifier implements ModelHandle {
    * their chunks (`chunks[i]` says how many).
    */
   scoreTexts(texts: readonly string[]): ScoredBatch {
-    const n = texts.length;
-    const buf = this.buf;
-    buf.clear();
-    const offsets = new Int32Array(n + 1);
-    const scripts: Script[] = new Array<Script>(n);
-    const chunkChars = this.featurizer.config.chunkChars;
-    let long: number[] | undefined;
-    for (let i = 0; i < n; i++) {
-      const text = texts[i]!;
-      if (text.length > chunkChars) {
-        (long ??= []).push(i);
-      } else {
-        scripts[i] = scriptOf(this.featurizer.featurize(text, buf));
-      }
-      offsets[i + 1] = buf.length;
-    }
-    const probs = this.scorer.score(buf.view(), offsets);
-    const chunks = new Int32Array(n);
-    if (long) for (const i of long) chunks[i] = this.scoreLong(texts[i]!, probs, i, scripts);
-    return { probs, scripts, chunks };
-  }
-
-  private scoreLong(text: string, probs: Float32Array, i: number, scripts: Script[]): number {
-    const D = this.scorer.dim;
-    const sum = new Float64Array(D);
-    const counts: ScriptCounts = { han: 0, latin: 0, other: 0 };
-    const buf = new IdBuffer(1 << 16);
-    let total = 0;
-    let pieces = 0;
-    for (const piece of splitChunks(text, this.featurizer.config.chunkChars)) {
-      buf.clear();
-      this.featurizer.featurize(piece, buf, counts);
-      const s = this.scorer.embeddingSum(buf.view());
-      for (let d = 0; d < D; d++) sum[d]! += s[d]!;
-      total += buf.length;
-      pieces++;
-    }
-    const hidden = new Float32Array(D);
-    if (total > 0) for (let d = 0; d < D; d++) hidden[d] = sum[d]! / total;
-    const K = this.labels.length;
-    probs.set(this.scorer.scoreHidden(hidden, 1), i * K);
-    scripts[i] = scriptOf(counts);
-    return pieces;
+    return scoreTexts(this.featurizer, this.scorer, texts, this.buf);
   }
 
   /** Frees the model's tensors. */
   dispose(): void {
     this.scorer.dispose();
   }
-}
-
-function resolve(o: PredictOptions, d: Resolved): Resolved {
-  const topK = o.topK ?? d.topK;
-  const threshold = o.threshold ?? d.threshold;
-  if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be an integer >= 1, got ${topK}`);
-  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be in [0, 1], got ${threshold}`);
-  return { topK, threshold, allScores: o.allScores ?? d.allScores };
-}
-
-function textOf(doc: DocInput): string {
-  if (typeof doc === 'string') return doc;
-  if (doc && typeof doc.text === 'string') return doc.text;
-  throw new TypeError('document must be a string or an object with a string "text" field');
-}
-
-function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Resolved, abstain: string | undefined): Prediction {
-  const K = labels.length;
-  const top = topIndices(p, Math.min(o.topK, K));
-  const topics: TopicScore[] = top.map((j) => ({ label: labels[j]!, score: p[j]! }));
-  const best = topics[0]!;
-  const why = best.label === abstain ? abstain : best.score < o.threshold ? 'below_threshold' : undefined;
-  const pred: Prediction = { label: why === undefined ? best.label : null, ...(why !== undefined && { abstain: why }), score: best.score, topics, lang };
-  if (o.allScores) {
-    const scores: Record<string, number> = {};
-    for (let j = 0; j < K; j++) scores[labels[j]!] = p[j]!;
-    pred.scores = scores;
-  }
-  return pred;
 }
 
 function yieldToEventLoop(): Promise<void> {

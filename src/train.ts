@@ -12,7 +12,7 @@ import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './la
 import { tf, useBackend } from './model/backend.js';
 import { encodeExamples, type EncodedDataset } from './model/dataset.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model/metadata.js';
-import { writeModelDir, type WeightQuantization } from './model/model-files.js';
+import { writeModelDir, type WeightQuantization } from './io/model-files.js';
 import { forward, type ModelParams } from './model/params.js';
 import { argmax } from './model/top-k.js';
 import { trainSparse, type EpochInfo } from './model/train-sparse.js';

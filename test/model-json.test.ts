@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseModelJson } from '../src/model/model-json.js';
+import { parseModelJson } from '../src/io/model-json.js';
 import { ModelInfoError, readModelIdentity } from '../src/report/model-info.js';
 import { tempDir } from './helpers/temp-dir.js';
 

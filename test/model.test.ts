@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, type Classifier } from '../src/classifier.js';
 import { Featurizer, IdBuffer } from '../src/features/featurizer.js';
 import { tf, useBackend } from '../src/model/backend.js';
-import { readModelDir } from '../src/model/model-files.js';
+import { readModelDir } from '../src/io/model-files.js';
 import { forward } from '../src/model/params.js';
 import { trainModel } from '../src/train.js';
 import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';

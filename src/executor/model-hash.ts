@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MODEL_JSON } from '../model/model-files.js';
+import { MODEL_JSON } from '../io/model-files.js';
 
 /**
  * sha256 (hex) over a model folder's model.json and its weight files in manifest order: two runs used

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MODEL_JSON, readModelJsonFile } from '../model/model-json.js';
+import { MODEL_JSON, readModelJsonFile } from '../io/model-json.js';
 import type { ModelIdentity, ReportCalibration } from './report-types.js';
 
 export class ModelInfoError extends Error {

@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelMetadata } from './metadata.js';
-import { MODEL_JSON, parseModelJson, type ModelJson } from './model-json-parse.js';
+import type { ModelMetadata } from '../model/metadata.js';
+import { MODEL_JSON, parseModelJson, type ModelJson } from '../model/model-json-parse.js';
 
 // The one reader of model.json: the classifier, the executor and `report --model` all go through it.
 // No tfjs at run time, so reading a model's metadata stays cheap.
 
-export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, type ModelJson, type WeightSpec } from './model-json-parse.js';
+export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, type ModelJson, type WeightSpec } from '../model/model-json-parse.js';
 
 /** Reads and checks a model folder's model.json (not its weights): clear errors for a missing folder or bad JSON. */
 export async function readModelJson(dir: string): Promise<{ modelJson: ModelJson; meta: ModelMetadata; jsonPath: string }> {

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-writer.js';
+import { writeFileAtomic } from './atomic-writer.js';
 import { VERSION } from '../version.js';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { tf, tfLayers } from './backend.js';
-import { encodeFloat16 } from './float16.js';
-import type { ModelMetadata } from './metadata.js';
+import { tf, tfLayers } from '../model/backend.js';
+import { encodeFloat16 } from '../model/float16.js';
+import type { ModelMetadata } from '../model/metadata.js';
 import { MODEL_JSON, WEIGHTS_BIN, readModelJson, type ModelJson, type WeightSpec } from './model-json.js';
-import type { ModelParams } from './params.js';
-import { checkWeightBytes, concatToArrayBuffer, decodeWeights, weightLayout, type ModelFiles } from './weight-data.js';
+import type { ModelParams } from '../model/params.js';
+import { checkWeightBytes, concatToArrayBuffer, decodeWeights, weightLayout, type ModelFiles } from '../model/weight-data.js';
 
 export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, readModelJson, readModelJsonFile, type ModelJson, type WeightSpec } from './model-json.js';
 
@@ -98,7 +98,7 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
   return { modelJson, weightBytes: total };
 }
 
-export type { ModelFiles } from './weight-data.js';
+export type { ModelFiles } from '../model/weight-data.js';
 
 /** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
 export async function readModelDir(dir: string): Promise<ModelFiles> {
