@@ -80,7 +80,9 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   const known = new Set(clf.labels);
   const unknown = examples.filter((e) => e.labels.some((l) => !known.has(l)));
   if (unknown.length > 0 && !options.ignoreUnknown) {
-    const shown = unknown.slice(0, 10).map((e) => `${e.pos.file}:${e.pos.line}: field "${e.labels.length > 1 ? 'labels' : 'label'}": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
+    const shown = unknown
+      .slice(0, 10)
+      .map((e) => `${e.pos.file}:${e.pos.line}: field "${e.labels.length > 1 ? 'labels' : 'label'}": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
     throw new Error(
       `eval: ${unknown.length} example(s) have labels the model does not know (model labels: ${clf.labels.join(', ')}):\n${shown.join('\n')}${unknown.length > 10 ? `\n... and ${unknown.length - 10} more` : ''}\n(pass \`ignoreUnknown\` to skip them)`,
     );
@@ -89,7 +91,10 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   const usable = examples.filter((_, i) => keep[i]);
   const usableSources = sources.filter((_, i) => keep[i]);
   if (usable.length === 0) throw new Error(`eval: no usable examples in ${[...options.data, ...(options.map ?? [])].join(', ')}`);
-  const preds = await clf.classifyBatch(usable.map((e) => e.text), { topK: 1, threshold: 0 });
+  const preds = await clf.classifyBatch(
+    usable.map((e) => e.text),
+    { topK: 1, threshold: 0 },
+  );
   const gold = usable.map((e) => e.labels);
   const predicted = preds.map((p) => p.topics[0]!.label);
   const confidence = preds.map((p) => p.score);

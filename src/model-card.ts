@@ -51,7 +51,7 @@ export function renderModelCard(meta: ModelMetadata, extras: CardExtras): string
     'npx topicmix eval --model <this folder> --data test.jsonl --json',
     '```',
     '',
-    'In a browser or any tfjs runtime, `tf.loadLayersModel(\'<url>/model.json\')` loads it; its inputs are `ids` (int32 [batch, len], the',
+    "In a browser or any tfjs runtime, `tf.loadLayersModel('<url>/model.json')` loads it; its inputs are `ids` (int32 [batch, len], the",
     'featurizer ids padded with 0) and `scale` ([batch, 1], padded length / real length); `userDefinedMetadata.topicmix` holds the labels and the featurizer config.',
     '',
   );

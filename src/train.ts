@@ -154,7 +154,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const tf0 = performance.now();
   const trainSet = encodeExamples(train, labelIndex, featurizer);
   const devSet = devExamples.length ? encodeExamples(devExamples, labelIndex, featurizer) : undefined;
-  log(`featurized ${train.length} training${devSet ? ` and ${devExamples.length} dev` : ''} examples in ${((performance.now() - tf0) / 1000).toFixed(2)} s (${(trainSet.ids.length / train.length).toFixed(0)} ids/doc)`);
+  log(
+    `featurized ${train.length} training${devSet ? ` and ${devExamples.length} dev` : ''} examples in ${((performance.now() - tf0) / 1000).toFixed(2)} s (${(trainSet.ids.length / train.length).toFixed(0)} ids/doc)`,
+  );
 
   const batchOption = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const batchSize = batchOption === 'auto' ? autoBatchSize(train.length) : batchOption;
@@ -301,4 +303,3 @@ export function dataHash(examples: readonly LabelledExample[]): string {
   for (const ex of examples) h.update(`${ex.text}\u001f${ex.labels.join('\u001e')}\u001f${ex.weight}\n`);
   return `sha256:${h.digest('hex')}`;
 }
-

@@ -31,17 +31,7 @@ export interface SourcePosition {
   line: number;
 }
 
-export type ErrorCode =
-  | 'invalid_utf8'
-  | 'line_too_long'
-  | 'invalid_json'
-  | 'not_object'
-  | 'missing_field'
-  | 'not_string'
-  | 'empty_text'
-  | 'invalid_field'
-  | 'unknown_label'
-  | 'unknown_id';
+export type ErrorCode = 'invalid_utf8' | 'line_too_long' | 'invalid_json' | 'not_object' | 'missing_field' | 'not_string' | 'empty_text' | 'invalid_field' | 'unknown_label' | 'unknown_id';
 
 /**
  * One bad input line, as written to the errors file. `raw` holds the line itself when it is

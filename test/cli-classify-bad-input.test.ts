@@ -119,10 +119,9 @@ describe.concurrent('classify: bad lines become error records', () => {
   });
 
   it('missing field named by --field', async () => {
-    await classifyWithBadLines(
-      [{ line: '{"id":"x","text":"The stock market fell sharply"}', error: 'missing_field', field: 'body', message: 'field "body" is missing', raw: true }],
-      { field: 'body' },
-    );
+    await classifyWithBadLines([{ line: '{"id":"x","text":"The stock market fell sharply"}', error: 'missing_field', field: 'body', message: 'field "body" is missing', raw: true }], {
+      field: 'body',
+    });
   });
 
   it('non-string text', async () => {

@@ -44,7 +44,10 @@ describe('layers', () => {
       const text = readFileSync(join(SRC, f), 'utf8');
       for (const m of text.matchAll(IMPORT)) {
         const spec = (m[1] ?? m[2])!;
-        const target = relative(SRC, resolve(SRC, dirname(f), spec)).split('\\').join('/').replace(/\.js$/, '.ts');
+        const target = relative(SRC, resolve(SRC, dirname(f), spec))
+          .split('\\')
+          .join('/')
+          .replace(/\.js$/, '.ts');
         if (layerOf(target) > layerOf(f)) bad.push(`src/${f} imports src/${target}`);
       }
     }

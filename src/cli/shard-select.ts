@@ -50,8 +50,7 @@ export function selectShards(flags: { shard?: string; shards?: number }, env: No
     }
     if (index >= count) {
       throw new UsageError(
-        `SLURM_ARRAY_TASK_ID ${index} is not below the number of shards ${count}: submit the array as --array=0-${count - 1} ` +
-          '(task ids are used as shard indices), or pass --shard I/N',
+        `SLURM_ARRAY_TASK_ID ${index} is not below the number of shards ${count}: submit the array as --array=0-${count - 1} ` + '(task ids are used as shard indices), or pass --shard I/N',
       );
     }
     return { count, indices: [index], source: 'slurm' };

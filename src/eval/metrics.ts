@@ -53,19 +53,10 @@ function binIndex(c: number, bins: number): number {
   return i;
 }
 
-function validate(
-  gold: readonly (readonly string[])[],
-  predicted: readonly string[],
-  confidence: readonly number[],
-  weights: readonly number[] | undefined,
-  bins: number,
-): void {
+function validate(gold: readonly (readonly string[])[], predicted: readonly string[], confidence: readonly number[], weights: readonly number[] | undefined, bins: number): void {
   const n = gold.length;
   if (predicted.length !== n || confidence.length !== n || (weights && weights.length !== n)) {
-    throw new RangeError(
-      `computeMetrics: length mismatch (gold ${n}, predicted ${predicted.length}, confidence ${confidence.length}` +
-        (weights ? `, weights ${weights.length})` : ')'),
-    );
+    throw new RangeError(`computeMetrics: length mismatch (gold ${n}, predicted ${predicted.length}, confidence ${confidence.length}` + (weights ? `, weights ${weights.length})` : ')'));
   }
   if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`computeMetrics: bins must be a positive integer, got ${bins}`);
   for (let i = 0; i < n; i++) {
@@ -95,13 +86,7 @@ function validate(
  * ECE) is a sum of weights; `n` stays the number of documents. Confidences are clamped to [0, 1]
  * to absorb float32 softmax rounding. Nothing is rounded.
  */
-export function computeMetrics(
-  gold: readonly (readonly string[])[],
-  predicted: readonly string[],
-  confidence: readonly number[],
-  labels: readonly string[],
-  opts: MetricsOptions = {},
-): EvalMetrics {
+export function computeMetrics(gold: readonly (readonly string[])[], predicted: readonly string[], confidence: readonly number[], labels: readonly string[], opts: MetricsOptions = {}): EvalMetrics {
   const bins = opts.bins ?? DEFAULT_BINS;
   const weights = opts.weights;
   validate(gold, predicted, confidence, weights, bins);
@@ -261,12 +246,13 @@ function summaryPairs(m: EvalMetrics): [string, string][] {
 export function formatMetricsTable(m: EvalMetrics): string {
   const rows = classRows(m);
   const header = ['label', 'precision', 'recall', 'f1', 'support'];
-  const body = rows.map(({ label, m: c, absent }) =>
-    absent ? [label, '-', '-', '-', '0'] : [label, fmt(c.precision), fmt(c.recall), fmt(c.f1), fmtCount(c.support)],
-  );
+  const body = rows.map(({ label, m: c, absent }) => (absent ? [label, '-', '-', '-', '0'] : [label, fmt(c.precision), fmt(c.recall), fmt(c.f1), fmtCount(c.support)]));
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
   const line = (cells: string[]): string =>
-    cells.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ').trimEnd();
+    cells
+      .map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''];
   const pairs = summaryPairs(m);
   const keyWidth = Math.max(...pairs.map(([k]) => k.length));

@@ -38,8 +38,16 @@ export function adjustedShares(tagCounts: readonly number[], confusion: Confusio
   // Lipschitz constant of the gradient: the largest eigenvalue of M^T M, bounded by |M|_1 |M|_inf
   let norm1 = 0;
   let normInf = 0;
-  for (let i = 0; i < K; i++) norm1 = Math.max(norm1, M.reduce((s, r) => s + Math.abs(r[i]!), 0));
-  for (let j = 0; j < K; j++) normInf = Math.max(normInf, M[j]!.reduce((s, v) => s + Math.abs(v), 0));
+  for (let i = 0; i < K; i++)
+    norm1 = Math.max(
+      norm1,
+      M.reduce((s, r) => s + Math.abs(r[i]!), 0),
+    );
+  for (let j = 0; j < K; j++)
+    normInf = Math.max(
+      normInf,
+      M[j]!.reduce((s, v) => s + Math.abs(v), 0),
+    );
   const step = 1 / Math.max(1e-12, norm1 * normInf + lambda);
   let p = q.slice();
   let y = p.slice();
@@ -120,7 +128,13 @@ export function correctedShares(tagCounts: readonly number[], confusion: Confusi
     const conf = confusion.map((row) => {
       const n = Math.round(row.reduce((a, c) => a + c, 0));
       const sum = row.reduce((a, c) => a + c, 0);
-      return n > 0 ? multinomial(rng, n, row.map((c) => c / sum)) : row.slice();
+      return n > 0
+        ? multinomial(
+            rng,
+            n,
+            row.map((c) => c / sum),
+          )
+        : row.slice();
     });
     const tags = total > 0 ? multinomial(rng, Math.max(1, Math.round(corpusN)), q) : tagCounts.slice();
     const p = adjustedShares(tags, conf, lambda);

@@ -157,10 +157,7 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
     if (marker !== null) {
       const diff = markerMismatch(marker, { shard, inputs, settings: job.settings });
       if (diff !== null) {
-        throw new UsageError(
-          `${paths.marker}: shard ${index} was done with other inputs or settings (${diff}); ` +
-            'run without `resume` to redo every shard, or use another `outDir`',
-        );
+        throw new UsageError(`${paths.marker}: shard ${index} was done with other inputs or settings (${diff}); ` + 'run without `resume` to redo every shard, or use another `outDir`');
       }
       const outputs = [paths.part, paths.report, ...(marker.outputs.errors === null ? [] : [paths.errors])];
       if (outputs.every((p) => existsSync(p))) return { index, status: 'skipped', counts: marker.counts, seconds: 0, marker: paths.marker };
@@ -190,21 +187,24 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
       else builder.addDoc(tagged.doc, { chars: d.chars, tokens: d.tokens, text: d.text, group: job.report.groupBy === null ? null : groupValue(d.group, job.report.groupBy) });
     }
   };
-  const counts = specs.length === 0 ? await writeEmptyPart(paths.part) : await classifyFiles(job.clf, {
-    ...o.classifyOptions,
-    inputs: specs,
-    output: paths.part,
-    errors: paths.errors,
-    field: job.settings.field,
-    topK: job.settings.top_k,
-    threshold: job.settings.threshold,
-    allScores: job.settings.all_scores,
-    maxLineBytes: job.settings.max_line_bytes,
-    ...(o.maxErrors !== undefined && { maxErrors: o.maxErrors }),
-    ...(o.onProgress && { onProgress: (c: ClassifyCounts) => o.onProgress!(index, c) }),
-    count: { tokenizer: job.tokenizer.name, groupBy: job.report.groupBy, terms: job.report.termCapacity > 0 },
-    onCounted,
-  });
+  const counts =
+    specs.length === 0
+      ? await writeEmptyPart(paths.part)
+      : await classifyFiles(job.clf, {
+          ...o.classifyOptions,
+          inputs: specs,
+          output: paths.part,
+          errors: paths.errors,
+          field: job.settings.field,
+          topK: job.settings.top_k,
+          threshold: job.settings.threshold,
+          allScores: job.settings.all_scores,
+          maxLineBytes: job.settings.max_line_bytes,
+          ...(o.maxErrors !== undefined && { maxErrors: o.maxErrors }),
+          ...(o.onProgress && { onProgress: (c: ClassifyCounts) => o.onProgress!(index, c) }),
+          count: { tokenizer: job.tokenizer.name, groupBy: job.report.groupBy, terms: job.report.termCapacity > 0 },
+          onCounted,
+        });
   await writeFileAtomic(paths.report, prettyJson(builder.build()));
   const seconds = (performance.now() - t0) / 1000;
   await writeMarker(paths.marker, {

@@ -60,7 +60,10 @@ export async function clearShard(outDir: string, index: number): Promise<void> {
   const gz = shardPaths(outDir, index, true);
   await rm(plain.marker, { force: true });
   await Promise.all([plain.part, gz.part, plain.errors, plain.report].map((p) => rm(p, { force: true })));
-  await removeTemps(outDir, [plain.part, gz.part, plain.errors, plain.report].map((p) => basename(p)));
+  await removeTemps(
+    outDir,
+    [plain.part, gz.part, plain.errors, plain.report].map((p) => basename(p)),
+  );
   await removeTemps(join(outDir, DONE_DIR), [basename(plain.marker)]);
 }
 

@@ -90,8 +90,7 @@ export class WorkerPool {
                 if (m.ready) {
                   backend ??= m.backend;
                   resolve();
-                }
-                else if (m.fatal !== undefined) reject(new Error(m.fatal));
+                } else if (m.fatal !== undefined) reject(new Error(m.fatal));
                 w.off('message', onMessage);
               };
               w.on('message', onMessage);

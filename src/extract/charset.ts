@@ -28,18 +28,59 @@ export const META_SCAN_BYTES = 4096;
  * and ASCII as windows-1252). Other labels go to iconv-lite as they are.
  */
 const ALIASES: Record<string, string> = {
-  utf8: 'utf-8', unicode11utf8: 'utf-8', unicode20utf8: 'utf-8', xunicode20utf8: 'utf-8',
-  gbk: 'gb18030', gb2312: 'gb18030', gb231280: 'gb18030', xgbk: 'gb18030', cp936: 'gb18030', ms936: 'gb18030',
-  windows936: 'gb18030', csgb2312: 'gb18030', chinese: 'gb18030', isoir58: 'gb18030', xgb18030: 'gb18030',
-  gb18030: 'gb18030', hzgb2312: 'gb18030',
-  big5: 'big5', big5hkscs: 'big5', cnbig5: 'big5', csbig5: 'big5', xxbig5: 'big5', cp950: 'big5',
-  shiftjis: 'shift_jis', sjis: 'shift_jis', xsjis: 'shift_jis', mskanji: 'shift_jis', csshiftjis: 'shift_jis',
-  windows31j: 'shift_jis', cp932: 'shift_jis', eucjp: 'euc-jp', xeucjp: 'euc-jp',
-  euckr: 'euc-kr', cseuckr: 'euc-kr', ksc56011987: 'euc-kr', windows949: 'euc-kr', cp949: 'euc-kr',
-  iso88591: 'windows-1252', latin1: 'windows-1252', l1: 'windows-1252', usascii: 'windows-1252',
-  ascii: 'windows-1252', cp1252: 'windows-1252', windows1252: 'windows-1252', xcp1252: 'windows-1252',
-  cp819: 'windows-1252', ibm819: 'windows-1252', iso885911987: 'windows-1252',
-  utf16: 'utf-16le', utf16le: 'utf-16le', utf16be: 'utf-16be', unicode: 'utf-16le', ucs2: 'utf-16le',
+  utf8: 'utf-8',
+  unicode11utf8: 'utf-8',
+  unicode20utf8: 'utf-8',
+  xunicode20utf8: 'utf-8',
+  gbk: 'gb18030',
+  gb2312: 'gb18030',
+  gb231280: 'gb18030',
+  xgbk: 'gb18030',
+  cp936: 'gb18030',
+  ms936: 'gb18030',
+  windows936: 'gb18030',
+  csgb2312: 'gb18030',
+  chinese: 'gb18030',
+  isoir58: 'gb18030',
+  xgb18030: 'gb18030',
+  gb18030: 'gb18030',
+  hzgb2312: 'gb18030',
+  big5: 'big5',
+  big5hkscs: 'big5',
+  cnbig5: 'big5',
+  csbig5: 'big5',
+  xxbig5: 'big5',
+  cp950: 'big5',
+  shiftjis: 'shift_jis',
+  sjis: 'shift_jis',
+  xsjis: 'shift_jis',
+  mskanji: 'shift_jis',
+  csshiftjis: 'shift_jis',
+  windows31j: 'shift_jis',
+  cp932: 'shift_jis',
+  eucjp: 'euc-jp',
+  xeucjp: 'euc-jp',
+  euckr: 'euc-kr',
+  cseuckr: 'euc-kr',
+  ksc56011987: 'euc-kr',
+  windows949: 'euc-kr',
+  cp949: 'euc-kr',
+  iso88591: 'windows-1252',
+  latin1: 'windows-1252',
+  l1: 'windows-1252',
+  usascii: 'windows-1252',
+  ascii: 'windows-1252',
+  cp1252: 'windows-1252',
+  windows1252: 'windows-1252',
+  xcp1252: 'windows-1252',
+  cp819: 'windows-1252',
+  ibm819: 'windows-1252',
+  iso885911987: 'windows-1252',
+  utf16: 'utf-16le',
+  utf16le: 'utf-16le',
+  utf16be: 'utf-16be',
+  unicode: 'utf-16le',
+  ucs2: 'utf-16le',
 };
 
 /** iconv-lite codecs that are not text encodings a page can be in (or are unsafe, like UTF-7). */
@@ -49,7 +90,10 @@ const squash = (label: string): string => label.toLowerCase().replace(/[^0-9a-z]
 
 /** Canonical charset name for a label, or null when no decoder is available for it. */
 export function normalizeCharset(label: string): string | null {
-  const cleaned = label.trim().replace(/^["']+|["']+$/g, '').toLowerCase();
+  const cleaned = label
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .toLowerCase();
   const key = squash(cleaned);
   if (!key) return null;
   const alias = ALIASES[key];
@@ -80,7 +124,7 @@ export function sniffMetaCharset(head: string): string | null {
     const tag = m[0];
     if (HTTP_EQUIV_CT.test(tag)) {
       const content = CONTENT_ATTR.exec(tag);
-      const label = charsetFromContentType(content ? content[1] ?? content[2] ?? content[3] : undefined);
+      const label = charsetFromContentType(content ? (content[1] ?? content[2] ?? content[3]) : undefined);
       if (label) return label;
       continue;
     }

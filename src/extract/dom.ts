@@ -60,9 +60,7 @@ const INVISIBLE = /<!--[\s\S]*?-->|<(script|style|noscript|template|svg)(?=[\s>/
  * `>`). JSON-LD scripts stay: Readability reads the title from them.
  */
 export function stripInvisible(html: string): string {
-  return html.replace(INVISIBLE, (whole: string, tag: string | undefined, attrs: string | undefined) =>
-    tag && tag.toLowerCase() === 'script' && attrs && /ld\+json/i.test(attrs) ? whole : '',
-  );
+  return html.replace(INVISIBLE, (whole: string, tag: string | undefined, attrs: string | undefined) => (tag && tag.toLowerCase() === 'script' && attrs && /ld\+json/i.test(attrs) ? whole : ''));
 }
 
 /** Parses HTML into a linkedom document whose body holds everything a browser would render. */

@@ -15,10 +15,7 @@ export interface ReadLabelledResult {
  * Read labelled JSONL from files or glob patterns (`-` = stdin; see resolveInputs). Bad lines do not
  * stop the read: they come back as error records, and the caller decides whether to fail.
  */
-export async function readLabelled(
-  files: string[],
-  opts: { field?: string; maxLineBytes?: number; pool?: PoolTexts; textOptional?: boolean } = {},
-): Promise<ReadLabelledResult> {
+export async function readLabelled(files: string[], opts: { field?: string; maxLineBytes?: number; pool?: PoolTexts; textOptional?: boolean } = {}): Promise<ReadLabelledResult> {
   const paths = await resolveInputs(files);
   const examples: LabelledExample[] = [];
   const errors: ErrorRecord[] = [];

@@ -126,7 +126,8 @@ export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: P
   if (opts.pool !== undefined && !Object.hasOwn(obj, field)) {
     // a pool reference: the label row names a pool document by id, and the pool holds its text
     const id = optional(obj, 'id');
-    if (typeof id !== 'string' || id.length === 0) return { ok: false, error: errorRecord(raw, 'missing_field', `field "${field}" is missing (and there is no "id" to look it up in the pool)`, field) };
+    if (typeof id !== 'string' || id.length === 0)
+      return { ok: false, error: errorRecord(raw, 'missing_field', `field "${field}" is missing (and there is no "id" to look it up in the pool)`, field) };
     const doc = opts.pool.get(id);
     if (doc === undefined) return { ok: false, error: errorRecord(raw, 'unknown_id', `field "id": "${id}" is not in the pool`, 'id') };
     t = { ok: true, text: doc.text };
@@ -154,12 +155,7 @@ export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: P
       if (typeof l !== 'string' || isBlank(l)) {
         return {
           ok: false,
-          error: errorRecord(
-            raw,
-            'invalid_field',
-            `field "labels" must be a non-empty array of non-empty strings, element ${i} is ${describe(l)}`,
-            'labels',
-          ),
+          error: errorRecord(raw, 'invalid_field', `field "labels" must be a non-empty array of non-empty strings, element ${i} is ${describe(l)}`, 'labels'),
         };
       }
       if (!labels.includes(l)) labels.push(l);

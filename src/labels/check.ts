@@ -50,13 +50,7 @@ export function orderLangs(langs: Iterable<string>): string[] {
 }
 
 /** The checks on already-read examples; checkLabelSet adds the file reading. */
-export function checkExamples(
-  taxonomy: Taxonomy,
-  examples: readonly LabelledExample[],
-  readErrors: readonly ErrorRecord[],
-  files: readonly string[],
-  opts: LabelCheckOptions = {},
-): LabelCheckReport {
+export function checkExamples(taxonomy: Taxonomy, examples: readonly LabelledExample[], readErrors: readonly ErrorRecord[], files: readonly string[], opts: LabelCheckOptions = {}): LabelCheckReport {
   const imbalanceRatio = opts.imbalanceRatio ?? 10;
   const minPerTopic = opts.minPerTopic ?? 20;
   // Line-level errors are sorted by position so parse errors and label errors interleave.
@@ -142,8 +136,7 @@ export function checkExamples(
     const ratio = totals.get(largest)! / totals.get(smallest)!;
     if (ratio > imbalanceRatio) {
       warnings.push(
-        `imbalance: largest topic "${largest}" has ${totals.get(largest)} examples, smallest "${smallest}" has ` +
-          `${totals.get(smallest)} (ratio ${ratio.toFixed(1)} > ${imbalanceRatio})`,
+        `imbalance: largest topic "${largest}" has ${totals.get(largest)} examples, smallest "${smallest}" has ` + `${totals.get(smallest)} (ratio ${ratio.toFixed(1)} > ${imbalanceRatio})`,
       );
     }
   }
@@ -233,8 +226,7 @@ export function formatCheckReport(r: LabelCheckReport): string {
       return [t, ...cells.map(String), String(cells.reduce((a, b) => a + b, 0))];
     });
     const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
-    const line = (cells: string[]): string =>
-      cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
+    const line = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
     out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
     out.push('');
   }

@@ -79,7 +79,7 @@ export function applyMapping(examples: readonly LabelledExample[], m: LabelMappi
   for (const ex of examples) {
     const labels: string[] = [];
     for (const l of ex.labels) {
-      if (!Object.prototype.hasOwnProperty.call(m.map, l)) {
+      if (!Object.hasOwn(m.map, l)) {
         unknownCount++;
         if (unknown.length < 10) unknown.push(`${ex.pos.file}:${ex.pos.line}: field "label": "${l}" is not in ${m.file} (map it to a topic, or to null to leave it out)`);
         continue;
@@ -90,6 +90,7 @@ export function applyMapping(examples: readonly LabelledExample[], m: LabelMappi
     if (labels.length === 0) dropped++;
     else out.push({ ...ex, labels });
   }
-  if (unknownCount) throw new Error(`mapping: ${unknownCount} label(s) missing from ${m.file}:\n${unknown.join('\n')}${unknownCount > unknown.length ? `\n... and ${unknownCount - unknown.length} more` : ''}`);
+  if (unknownCount)
+    throw new Error(`mapping: ${unknownCount} label(s) missing from ${m.file}:\n${unknown.join('\n')}${unknownCount > unknown.length ? `\n... and ${unknownCount - unknown.length} more` : ''}`);
   return { examples: out, dropped };
 }

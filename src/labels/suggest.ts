@@ -51,7 +51,14 @@ export function suggestLabels(pool: readonly PoolDoc[], opts: SuggestOptions): S
   const preds = opts.predictions;
   if (preds && preds.docs.length !== pool.length) throw new Error(`suggest: ${preds.docs.length} predictions for ${pool.length} pool documents`);
 
-  interface Cand { i: number; cell: string; u: number; margin: number; top: number; score: number }
+  interface Cand {
+    i: number;
+    cell: string;
+    u: number;
+    margin: number;
+    top: number;
+    score: number;
+  }
   const cells = new Map<string, Cand[]>();
   const seenPrefix = new Set<string>();
   const best: number[] = [];

@@ -1,4 +1,4 @@
-import { Featurizer, IdBuffer } from '../features/featurizer.js';
+import { type Featurizer, IdBuffer } from '../features/featurizer.js';
 import { scriptOf } from '../text/script.js';
 import type { LabelledExample, Script } from '../types.js';
 

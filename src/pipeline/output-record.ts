@@ -21,7 +21,13 @@ export interface TagFormat {
 }
 
 export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string): TagFormat {
-  return { quoted: labels.map((l) => JSON.stringify(l)), topK: Math.min(o.topK, labels.length), threshold: o.threshold, allScores: o.allScores, abstain: abstain === undefined ? -1 : labels.indexOf(abstain) };
+  return {
+    quoted: labels.map((l) => JSON.stringify(l)),
+    topK: Math.min(o.topK, labels.length),
+    threshold: o.threshold,
+    allScores: o.allScores,
+    abstain: abstain === undefined ? -1 : labels.indexOf(abstain),
+  };
 }
 
 const top: number[] = [];

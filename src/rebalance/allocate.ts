@@ -65,9 +65,7 @@ export function allocate(input: AllocationInput): Allocation {
   const sumLo = terms.reduce((s, t) => s + t.lo, 0);
   const notes: string[] = [];
   if (sumLo > B * (1 + REL_EPS)) {
-    throw new AllocationError(
-      `floor ${floor} alone keeps ${formatAmount(sumLo)} ${unit}, more than the budget of ${formatAmount(B)} ${unit}; lower the floor or raise the budget`,
-    );
+    throw new AllocationError(`floor ${floor} alone keeps ${formatAmount(sumLo)} ${unit}, more than the budget of ${formatAmount(B)} ${unit}; lower the floor or raise the budget`);
   }
   const x = new Array<number>(terms.length).fill(0);
   const scale = new Array<number>(terms.length).fill(1);

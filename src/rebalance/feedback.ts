@@ -70,10 +70,7 @@ export function feedbackUpdate(input: FeedbackInput): FeedbackUnit[] {
     const w = input.weights.get(u) ?? 1;
     const fi = 1 + input.alpha * normalised(u) * w;
     if (!(fi > 0)) {
-      throw new FeedbackError(
-        'alpha',
-        `f for ${name(u)} = 1 + ${input.alpha} * ${+normalised(u).toFixed(6)} * ${w} = ${+fi.toFixed(6)} is not positive; lower alpha or the weight`,
-      );
+      throw new FeedbackError('alpha', `f for ${name(u)} = 1 + ${input.alpha} * ${+normalised(u).toFixed(6)} * ${w} = ${+fi.toFixed(6)} is not positive; lower alpha or the weight`);
     }
     f.set(u, fi);
     z += input.previous.get(u)! * fi;

@@ -12,9 +12,7 @@ export function formatWeightsSummary(w: WeightsFile): string {
     const width = Math.max(title.length, ...rows.map((r) => r.key.length));
     lines.push(`${title.padEnd(width)}  current   target  achieved`);
     for (const r of rows) {
-      lines.push(
-        `${r.key.padEnd(width)}  ${formatPercent(r.available_share).padStart(7)}  ${formatPercent(r.target_share).padStart(7)}  ${formatPercent(r.achieved_share).padStart(8)}`,
-      );
+      lines.push(`${r.key.padEnd(width)}  ${formatPercent(r.available_share).padStart(7)}  ${formatPercent(r.target_share).padStart(7)}  ${formatPercent(r.achieved_share).padStart(8)}`);
     }
   };
   table('topic', w.by_topic);

@@ -6,16 +6,7 @@ import { allocate, AllocationError } from './allocate.js';
 import { formatAmount, parseAmount } from './amount.js';
 import { cellKey, correctedCells, type CorpusCell } from './corpus-cells.js';
 import { FeedbackError, feedbackUpdate } from './feedback.js';
-import {
-  checkLang,
-  checkTopic,
-  proportionGroups,
-  temperatureGroups,
-  vocabularyOf,
-  type GroupMember,
-  type TargetGroup,
-  type Vocabulary,
-} from './target-groups.js';
+import { checkLang, checkTopic, proportionGroups, temperatureGroups, vocabularyOf, type GroupMember, type TargetGroup, type Vocabulary } from './target-groups.js';
 import { readLosses, SpecError, type Losses, type PerUnit, type TargetSpec } from './target-spec.js';
 import { WEIGHTS_SCHEMA, type FeedbackDetail, type ShareRow, type WeightsFile } from './weights-types.js';
 
@@ -47,8 +38,7 @@ function checkModel(report: Report, spec: TargetSpec, opts: RebalanceOptions): v
   if (spec.model !== undefined) {
     if (m.id === null) {
       throw new SpecError(
-        `${opts.targetFile}: model: the target is for model "${spec.model}", but ${opts.reportFile} records no model ` +
-          '(it was made without --model); re-run `topicmix report --model DIR`',
+        `${opts.targetFile}: model: the target is for model "${spec.model}", but ${opts.reportFile} records no model ` + '(it was made without --model); re-run `topicmix report --model DIR`',
       );
     }
     if (!modelMatches(spec.model, m.name, m.data_hash)) {
@@ -61,10 +51,7 @@ function checkModel(report: Report, spec: TargetSpec, opts: RebalanceOptions): v
     const missing = spec.labels.filter((l) => !mine.has(l));
     const extra = m.labels.filter((l) => !theirs.has(l));
     if (missing.length > 0 || extra.length > 0) {
-      const parts = [
-        missing.length > 0 ? `not in the report: ${missing.join(', ')}` : '',
-        extra.length > 0 ? `only in the report: ${extra.join(', ')}` : '',
-      ].filter(Boolean);
+      const parts = [missing.length > 0 ? `not in the report: ${missing.join(', ')}` : '', extra.length > 0 ? `only in the report: ${extra.join(', ')}` : ''].filter(Boolean);
       throw new SpecError(`${opts.targetFile}: labels: the target's label set differs from ${opts.reportFile}'s (${parts.join('; ')})`);
     }
   }
@@ -108,12 +95,7 @@ function previousCellShares(spec: TargetSpec, cells: CorpusCell[], vocab: Vocabu
   };
 }
 
-async function feedbackGroups(
-  spec: TargetSpec,
-  cells: CorpusCell[],
-  vocab: Vocabulary,
-  opts: RebalanceOptions,
-): Promise<{ groups: TargetGroup[]; detail: FeedbackDetail }> {
+async function feedbackGroups(spec: TargetSpec, cells: CorpusCell[], vocab: Vocabulary, opts: RebalanceOptions): Promise<{ groups: TargetGroup[]; detail: FeedbackDetail }> {
   const fb = spec.feedback!;
   let losses: Losses;
   let lossesFile: string;
@@ -172,9 +154,7 @@ async function feedbackGroups(
     }
     units.push(...updated);
     for (const u of updated) {
-      const members = scope.members
-        .filter((m) => unitOf(m) === u.unit)
-        .map((m) => ({ ...m, within: u.previous_share > 0 ? m.within / scopeShare / u.previous_share : 0 }));
+      const members = scope.members.filter((m) => unitOf(m) === u.unit).map((m) => ({ ...m, within: u.previous_share > 0 ? m.within / scopeShare / u.previous_share : 0 }));
       const group: TargetGroup = { key: u.unit, kind: nested ? 'cell' : 'topic', share: u.new_share * scopeShare, members };
       if (scope.lang !== null) group.parent = scope.lang;
       groups.push(group);
@@ -233,9 +213,7 @@ export async function rebalance(report: Report, spec: TargetSpec, opts: Rebalanc
   const { cells, corrected } = correctedCells(report, unit);
   const available = cells.reduce((s, c) => s + c.amount, 0);
   if (!(available > 0)) {
-    throw new SpecError(
-      `${opts.reportFile}: empty corpus: no ${unit} counted (read ${report.counts.read} lines, errors ${report.counts.errors}); nothing to rebalance`,
-    );
+    throw new SpecError(`${opts.reportFile}: empty corpus: no ${unit} counted (read ${report.counts.read} lines, errors ${report.counts.errors}); nothing to rebalance`);
   }
   const vocab = vocabularyOf(cells, report.model.labels, report.model.labels_source === 'data');
 
@@ -270,7 +248,7 @@ export async function rebalance(report: Report, spec: TargetSpec, opts: Rebalanc
     case 'temperature': {
       const t = spec.temperature!;
       if (spec.topics !== undefined || spec.languages !== undefined) {
-        notes.push('method temperature: the target\'s topics/languages shares are not used');
+        notes.push("method temperature: the target's topics/languages shares are not used");
       }
       groups = temperatureGroups(t.alpha, t.over, cells);
       temperature = {

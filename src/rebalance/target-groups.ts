@@ -48,9 +48,7 @@ function listed(xs: readonly string[], max = 30): string {
 
 export function checkTopic(topic: string, where: string, file: string, vocab: Vocabulary): void {
   if (vocab.labels.includes(topic)) return;
-  const hint = vocab.labelsFromData
-    ? ' (the report inferred its labels from the data; a topic with no documents is unknown unless the report was made with --model)'
-    : '';
+  const hint = vocab.labelsFromData ? ' (the report inferred its labels from the data; a topic with no documents is unknown unless the report was made with --model)' : '';
   throw new SpecError(`${file}: ${where}: unknown topic "${topic}"; known topics: ${listed(vocab.labels)}${hint}`);
 }
 
@@ -77,9 +75,7 @@ export function checkSum(map: Record<string, number>, where: string, file: strin
 function dataSplit(cells: CorpusCell[]): TargetGroup['members'] {
   const total = cells.reduce((s, c) => s + c.amount, 0);
   if (total <= 0) return [];
-  return cells
-    .filter((c) => c.amount > 0)
-    .map((c) => ({ key: cellKey(c.topic, c.lang), topic: c.topic, lang: c.lang, within: c.amount / total }));
+  return cells.filter((c) => c.amount > 0).map((c) => ({ key: cellKey(c.topic, c.lang), topic: c.topic, lang: c.lang, within: c.amount / total }));
 }
 
 export function topicGroups(shares: Record<string, number>, cells: CorpusCell[]): TargetGroup[] {
@@ -154,7 +150,7 @@ export function temperatureGroups(alpha: number, over: 'topic' | 'language' | 'c
     const k = over === 'topic' ? c.topic : over === 'language' ? c.lang : cellKey(c.topic, c.lang);
     amounts.set(k, (amounts.get(k) ?? 0) + c.amount);
   }
-  const powered = new Map([...amounts].filter(([, n]) => n > 0).map(([k, n]) => [k, Math.pow(n, alpha)] as const));
+  const powered = new Map([...amounts].filter(([, n]) => n > 0).map(([k, n]) => [k, n ** alpha] as const));
   const z = [...powered.values()].reduce((s, v) => s + v, 0);
   const shares = Object.fromEntries([...powered].map(([k, v]) => [k, v / z]));
   if (over === 'topic') return topicGroups(shares, cells);

@@ -75,7 +75,10 @@ export function formatHtml(report: Report, comparison: Comparison | null = null)
   const withinLang = stackedBars(
     [
       { label: 'all', segments: s.by_topic.map((t) => ({ key: t.topic!, value: t.tokens })) },
-      ...langs.map((l) => ({ label: `${l} (${fmtPct(s.by_lang.find((r) => r.lang === l)?.tokens_share ?? 0)})`, segments: topics.map((t) => ({ key: t, value: cellTokens.get(`${t}\u0000${l}`) ?? 0 })) })),
+      ...langs.map((l) => ({
+        label: `${l} (${fmtPct(s.by_lang.find((r) => r.lang === l)?.tokens_share ?? 0)})`,
+        segments: topics.map((t) => ({ key: t, value: cellTokens.get(`${t}\u0000${l}`) ?? 0 })),
+      })),
     ],
     topicColor,
     { normalise: true },
@@ -84,7 +87,10 @@ export function formatHtml(report: Report, comparison: Comparison | null = null)
   const topicByLang = stackedBars(
     s.by_topic.map((t) => ({ label: t.topic!, segments: langs.map((l) => ({ key: l, value: cellTokens.get(`${t.topic}\u0000${l}`) ?? 0 })) })),
     langColor,
-    { normalise: false, scaleMax: Math.max(...s.by_topic.map((t) => t.tokens), 0), valueLabel: (v) => fmtPct(s.totals.tokens > 0 ? v / s.totals.tokens : 0),
+    {
+      normalise: false,
+      scaleMax: Math.max(...s.by_topic.map((t) => t.tokens), 0),
+      valueLabel: (v) => fmtPct(s.totals.tokens > 0 ? v / s.totals.tokens : 0),
       totalLabel: (v) => fmtPct(s.totals.tokens > 0 ? v / s.totals.tokens : 0),
     },
   );
@@ -98,12 +104,17 @@ export function formatHtml(report: Report, comparison: Comparison | null = null)
   const termsTable =
     terms.size === 0
       ? ''
-      : `<h2>Top terms per topic</h2><div class="card"><p class="sub">Terms that documents of the topic contain more often than documents of other topics (Chinese: character bigrams).</p><table><thead><tr><th>topic</th><th class="terms">zh</th><th class="terms">en</th></tr></thead><tbody>${[...terms]
+      : `<h2>Top terms per topic</h2><div class="card"><p class="sub">Terms that documents of the topic contain more often than documents of other topics (Chinese: character bigrams).</p><table><thead><tr><th>topic</th><th class="terms">zh</th><th class="terms">en</th></tr></thead><tbody>${[
+          ...terms,
+        ]
           .map(([topic, e]) => `<tr><td>${esc(topic)}</td><td class="terms">${esc(e.zh)}</td><td class="terms">${esc(e.en)}</td></tr>`)
           .join('')}</tbody></table></div>`;
 
   const pivot = `<table><thead><tr><th>topic</th>${langs.map((l) => `<th>${esc(l)}</th>`).join('')}<th>all</th></tr></thead><tbody>${s.by_topic
-    .map((t) => `<tr><td>${esc(t.topic!)}</td>${langs.map((l) => `<td>${fmtPct(s.totals.tokens > 0 ? (cellTokens.get(`${t.topic}\u0000${l}`) ?? 0) / s.totals.tokens : 0)}</td>`).join('')}<td>${fmtPct(t.tokens_share)}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr><td>${esc(t.topic!)}</td>${langs.map((l) => `<td>${fmtPct(s.totals.tokens > 0 ? (cellTokens.get(`${t.topic}\u0000${l}`) ?? 0) / s.totals.tokens : 0)}</td>`).join('')}<td>${fmtPct(t.tokens_share)}</td></tr>`,
+    )
     .join('')}<tr><th>all</th>${s.by_lang.map((l) => `<th>${fmtPct(l.tokens_share)}</th>`).join('')}<th>100.0%</th></tr></tbody></table>`;
 
   const corrected = s.corrected

@@ -40,8 +40,24 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
   for (const n of s.notes) out.push(`- Note: ${n}`);
   out.push('');
 
-  out.push('## By language', '', table(['lang', ...MEASURE_HEAD], s.by_lang.map((r) => [r.lang!, ...measureCols(r)])), '');
-  out.push('## By topic', '', table(['topic', ...MEASURE_HEAD], s.by_topic.map((r) => [r.topic!, ...measureCols(r)])), '');
+  out.push(
+    '## By language',
+    '',
+    table(
+      ['lang', ...MEASURE_HEAD],
+      s.by_lang.map((r) => [r.lang!, ...measureCols(r)]),
+    ),
+    '',
+  );
+  out.push(
+    '## By topic',
+    '',
+    table(
+      ['topic', ...MEASURE_HEAD],
+      s.by_topic.map((r) => [r.topic!, ...measureCols(r)]),
+    ),
+    '',
+  );
 
   const langs = langsOf(report);
   const share = new Map(s.by_topic_lang.map((r) => [`${r.topic}\u0000${r.lang}`, r.tokens_share]));
@@ -51,7 +67,13 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     out.push(`Raw = share of documents tagged with the topic; corrected = ${c.method}, with a 95% bootstrap interval (${c.replicates} replicates). Calibration: ${c.source}.`, '');
     for (const l of c.by_lang) {
       out.push(`### ${l.lang} (${fmtInt(l.docs)} docs)`, '');
-      out.push(table(['topic', 'raw %', 'corrected %', '95% interval'], l.rows.map((r) => [r.topic, fmtPct(r.raw_share), fmtPct(r.share), `${fmtPct(r.lo)} – ${fmtPct(r.hi)}`])), '');
+      out.push(
+        table(
+          ['topic', 'raw %', 'corrected %', '95% interval'],
+          l.rows.map((r) => [r.topic, fmtPct(r.raw_share), fmtPct(r.share), `${fmtPct(r.lo)} – ${fmtPct(r.hi)}`]),
+        ),
+        '',
+      );
     }
   }
   out.push('## Topic x language (share of all tokens)', '');
@@ -68,13 +90,31 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
 
   if (s.by_group_topic_lang.length > 0) {
     out.push(`## By ${report.settings.group_by} x topic x language`, '');
-    out.push(table([report.settings.group_by!, 'topic', 'lang', ...MEASURE_HEAD], s.by_group_topic_lang.map((r) => [r.group ?? '', r.topic!, r.lang!, ...measureCols(r)])), '');
+    out.push(
+      table(
+        [report.settings.group_by!, 'topic', 'lang', ...MEASURE_HEAD],
+        s.by_group_topic_lang.map((r) => [r.group ?? '', r.topic!, r.lang!, ...measureCols(r)]),
+      ),
+      '',
+    );
   }
 
   if (comparison !== null) {
     out.push(`## Current vs target (${comparison.unit}, method ${comparison.method})`, '');
-    out.push(table(['topic', 'current', 'target', 'achieved'], comparison.topics.map((r) => [r.key, fmtPct(r.current), fmtPct(r.target), fmtPct(r.achieved)])), '');
-    out.push(table(['lang', 'current', 'target', 'achieved'], comparison.langs.map((r) => [r.key, fmtPct(r.current), fmtPct(r.target), fmtPct(r.achieved)])), '');
+    out.push(
+      table(
+        ['topic', 'current', 'target', 'achieved'],
+        comparison.topics.map((r) => [r.key, fmtPct(r.current), fmtPct(r.target), fmtPct(r.achieved)]),
+      ),
+      '',
+    );
+    out.push(
+      table(
+        ['lang', 'current', 'target', 'achieved'],
+        comparison.langs.map((r) => [r.key, fmtPct(r.current), fmtPct(r.target), fmtPct(r.achieved)]),
+      ),
+      '',
+    );
     if (comparison.shortfalls.length > 0) {
       out.push('**Shortfalls**', '', ...comparison.shortfalls.map((m) => `- ${m}`), '');
     }
@@ -88,7 +128,13 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
       e[t.script] = t.terms.map((x) => x.term).join(', ');
       byTopic.set(t.topic, e);
     }
-    out.push(table(['topic', ...TERM_SCRIPTS], [...byTopic].map(([topic, e]) => [topic, ...TERM_SCRIPTS.map((script) => e[script])])), '');
+    out.push(
+      table(
+        ['topic', ...TERM_SCRIPTS],
+        [...byTopic].map(([topic, e]) => [topic, ...TERM_SCRIPTS.map((script) => e[script])]),
+      ),
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -66,15 +66,15 @@ function readCalibration(raw: unknown, labels: string[], path: string): ReportCa
   const ok =
     c.confusion !== null &&
     typeof c.confusion === 'object' &&
-    Object.values(c.confusion).every(
-      (m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => Number.isInteger(x) && x >= 0)),
-    );
+    Object.values(c.confusion).every((m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => Number.isInteger(x) && x >= 0)));
   if (!ok) throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.calibration.confusion must map languages to ${K}x${K} matrices of counts`);
   const softOk =
     c.soft_confusion === undefined ||
     (c.soft_confusion !== null &&
       typeof c.soft_confusion === 'object' &&
-      Object.values(c.soft_confusion).every((m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0))));
+      Object.values(c.soft_confusion).every(
+        (m) => Array.isArray(m) && m.length === K && m.every((row) => Array.isArray(row) && row.length === K && row.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)),
+      ));
   if (!softOk) throw new ModelInfoError(`${path}: userDefinedMetadata.topicmix.calibration.soft_confusion must map languages to ${K}x${K} matrices of non-negative numbers`);
   return {
     source: `model: ${typeof c.source === 'string' ? c.source : 'held-out predictions'}`,

@@ -109,9 +109,7 @@ export function parseReport(text: string, file: string): Report {
   }
   if (json !== null && typeof json === 'object' && (json as { schema?: unknown }).schema !== REPORT_SCHEMA) {
     const got = (json as { schema?: unknown }).schema;
-    throw new ReportFileError(
-      `${file}: not a topicmix report (schema is ${JSON.stringify(got ?? null)}, expected "${REPORT_SCHEMA}")`,
-    );
+    throw new ReportFileError(`${file}: not a topicmix report (schema is ${JSON.stringify(got ?? null)}, expected "${REPORT_SCHEMA}")`);
   }
   const r = reportSchema.safeParse(json);
   if (!r.success) {

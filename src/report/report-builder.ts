@@ -260,8 +260,7 @@ export class ReportBuilder {
   }
 
   build(): Report {
-    const model: ModelIdentity =
-      this.model.labels_source === 'data' ? { ...this.model, labels: sortLabels(this.seenLabels) } : this.model;
+    const model: ModelIdentity = this.model.labels_source === 'data' ? { ...this.model, labels: sortLabels(this.seenLabels) } : this.model;
     const cells = [...this.cells.entries()].sort((a, b) => compareKeys(a[0], b[0])).map((e) => e[1]);
     const soft = [...this.soft.entries()].sort((a, b) => compareKeys(a[0], b[0])).map((e) => e[1]);
     const terms = [...this.terms.entries()]

@@ -44,35 +44,33 @@ export interface ScanCounts {
 export async function scanTaggedFiles(files: string[], opts: ScanOptions, handlers: ScanHandlers): Promise<ScanCounts> {
   const counts: ScanCounts = { read: 0, counted: 0, errors: 0 };
   const readOpts = opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes };
-  {
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]!;
-      handlers.onFile?.(file);
-      for await (const batch of readLineBatches(file, readOpts)) {
-        for (const raw of batch) {
-          counts.read++;
-          const parsed = parseDocLine(raw, opts.textField);
-          let pending: Promise<void> | void;
-          if (!parsed.ok) {
-            counts.errors++;
-            pending = handlers.onError(parsed.error);
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
+    handlers.onFile?.(file);
+    for await (const batch of readLineBatches(file, readOpts)) {
+      for (const raw of batch) {
+        counts.read++;
+        const parsed = parseDocLine(raw, opts.textField);
+        let pending: Promise<void> | void;
+        if (!parsed.ok) {
+          counts.errors++;
+          pending = handlers.onError(parsed.error);
+        } else {
+          const tagged = parseTaggedDoc(parsed.obj, opts.labels);
+          if (tagged.ok) {
+            counts.counted++;
+            pending = handlers.onDoc(tagged.doc, { raw, obj: parsed.obj, text: parsed.text });
           } else {
-            const tagged = parseTaggedDoc(parsed.obj, opts.labels);
-            if (tagged.ok) {
-              counts.counted++;
-              pending = handlers.onDoc(tagged.doc, { raw, obj: parsed.obj, text: parsed.text });
-            } else {
-              counts.errors++;
-              pending = handlers.onError(errorRecord(raw, tagged.code, tagged.message, tagged.field));
-            }
+            counts.errors++;
+            pending = handlers.onError(errorRecord(raw, tagged.code, tagged.message, tagged.field));
           }
-          if (pending !== undefined) await pending;
         }
-        const last = batch[batch.length - 1]!;
-        opts.onProgress?.({ fileIndex: i, offset: last.byteOffset + last.byteLength, lines: counts.read, fileDone: false });
+        if (pending !== undefined) await pending;
       }
-      opts.onProgress?.({ fileIndex: i, offset: 0, lines: counts.read, fileDone: true });
+      const last = batch[batch.length - 1]!;
+      opts.onProgress?.({ fileIndex: i, offset: last.byteOffset + last.byteLength, lines: counts.read, fileDone: false });
     }
+    opts.onProgress?.({ fileIndex: i, offset: 0, lines: counts.read, fileDone: true });
   }
   return counts;
 }

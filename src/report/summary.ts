@@ -16,7 +16,6 @@ import {
   type TopTerm,
 } from './report-types.js';
 
-
 function compareStr(a: string | null | undefined, b: string | null | undefined): number {
   const x = a ?? '';
   const y = b ?? '';
@@ -128,12 +127,7 @@ function rows(cells: HardCell[], soft: SoftCell[], t: Totals, keyOf: (c: Key) =>
     if (key.topic === null && 'topic' in key) continue;
     out.push(toRow(key, acc, t));
   }
-  return out.sort(
-    (a, b) =>
-      compareStr(a.group, b.group) ||
-      compareStr(a.topic, b.topic) ||
-      (a.lang !== undefined && b.lang !== undefined ? compareLangs(a.lang, b.lang) : 0),
-  );
+  return out.sort((a, b) => compareStr(a.group, b.group) || compareStr(a.topic, b.topic) || (a.lang !== undefined && b.lang !== undefined ? compareLangs(a.lang, b.lang) : 0));
 }
 
 export const LIFT_MIN_DOCS = 2;
@@ -191,10 +185,7 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
     );
   }
   if (terms.some((s) => s.max_error > 0)) {
-    notes.push(
-      `Top terms are approximate: each topic keeps at most ${2 * report.settings.term_capacity} term counters ` +
-        '(Misra-Gries); counts are lower bounds within max_error of the truth.',
-    );
+    notes.push(`Top terms are approximate: each topic keeps at most ${2 * report.settings.term_capacity} term counters ` + '(Misra-Gries); counts are lower bounds within max_error of the truth.');
   }
   const isGrouped = report.settings.group_by !== null;
   return {

@@ -6,8 +6,26 @@ export function esc(s: string): string {
 
 // Tableau 20: its ten dark hues first, then their light partners, so neighbours never share a hue.
 const PALETTE = [
-  '#4e79a7', '#f28e2b', '#59a14f', '#b6992d', '#499894', '#e15759', '#79706e', '#d37295', '#b07aa1', '#9d7660',
-  '#a0cbe8', '#ffbe7d', '#8cd17d', '#f1ce63', '#86bcb6', '#ff9d9a', '#bab0ac', '#fabfd2', '#d4a6c8', '#d7b5a6',
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#b6992d',
+  '#499894',
+  '#e15759',
+  '#79706e',
+  '#d37295',
+  '#b07aa1',
+  '#9d7660',
+  '#a0cbe8',
+  '#ffbe7d',
+  '#8cd17d',
+  '#f1ce63',
+  '#86bcb6',
+  '#ff9d9a',
+  '#bab0ac',
+  '#fabfd2',
+  '#d4a6c8',
+  '#d7b5a6',
 ];
 
 /** A stable colour per key: the palette in key order, then golden-angle hues. */
@@ -40,14 +58,18 @@ export interface StackedRow {
  * Horizontal stacked bars. With `normalise` every bar fills the width (shares within the row);
  * otherwise lengths are relative to `scaleMax` (default: the largest row total), e.g. shares of a grand total.
  */
-export function stackedBars(rows: StackedRow[], color: (key: string) => string, opts: {
+export function stackedBars(
+  rows: StackedRow[],
+  color: (key: string) => string,
+  opts: {
     width?: number;
     normalise: boolean;
     scaleMax?: number;
     valueLabel?: (v: number, rowTotal: number) => string;
     /** Text after a bar that is not normalised (default: its length relative to scaleMax). */
     totalLabel?: (rowTotal: number) => string;
-  }): string {
+  },
+): string {
   const width = opts.width ?? 900;
   const labelW = 170;
   const barH = 24;

@@ -67,11 +67,11 @@ function parseScores(v: unknown): Array<[string, number]> | string {
  */
 export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet<string> | null): TaggedResult {
   if (!Object.hasOwn(obj, 'topic')) return fail('missing_field', 'topic', 'field "topic" is missing (is this file the output of `topicmix classify`?)');
-  const topicRaw = obj['topic'];
+  const topicRaw = obj.topic;
   if (topicRaw !== null && (typeof topicRaw !== 'string' || topicRaw.length === 0)) {
     return fail('invalid_field', 'topic', `field "topic" must be a label or null, got ${describe(topicRaw)}`);
   }
-  const langRaw = obj['lang'];
+  const langRaw = obj.lang;
   if (langRaw === undefined || langRaw === null) return fail('missing_field', 'lang', 'field "lang" is missing');
   if (typeof langRaw !== 'string' || langRaw.trim().length === 0) {
     return fail('invalid_field', 'lang', `field "lang" must be a non-empty string, got ${describe(langRaw)}`);
@@ -79,8 +79,8 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
 
   let dist: Array<[string, number]>;
   let truncated: boolean;
-  const scoresRaw = obj['scores'];
-  const topicsRaw = obj['topics'];
+  const scoresRaw = obj.scores;
+  const topicsRaw = obj.topics;
   if (scoresRaw !== undefined && scoresRaw !== null) {
     const s = parseScores(scoresRaw);
     if (typeof s === 'string') return fail('invalid_field', 'scores', s);
@@ -97,7 +97,7 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
   const topic = topicRaw ?? dist[argmax(dist.map((e) => e[1]))]?.[0];
   if (topic === undefined) return fail('invalid_field', 'topics', 'field "topic" is null and "topics" is empty: no label to count the document under');
 
-  const scoreRaw = obj['topic_score'];
+  const scoreRaw = obj.topic_score;
   let topScore: number;
   if (scoreRaw === undefined || scoreRaw === null) {
     const fromDist = dist.find((e) => e[0] === topic)?.[1];

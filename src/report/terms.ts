@@ -17,8 +17,8 @@ const EN_STOPWORDS = new Set(
     'ours ourselves out over own per said same say says she should since some such than that the their theirs them ' +
     'themselves then there these they this those through too under until upon very was were what when where which while ' +
     'who whom why will with within without would yet you your yours yourself yourselves one two three new also get got ' +
-    'use used using make made well even back still way its it\'s i\'m don\'t can\'t won\'t didn\'t doesn\'t isn\'t we\'re ' +
-    'they\'re you\'re that\'s there\'s http https www com html'
+    "use used using make made well even back still way its it's i'm don't can't won't didn't doesn't isn't we're " +
+    "they're you're that's there's http https www com html"
   ).split(' '),
 );
 

@@ -88,14 +88,7 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
         const stats = table.get(cellKey(doc.topic, doc.lang));
         if (stats === undefined) {
           extraErrors++;
-          return opts.onError?.(
-            errorRecord(
-              line.raw,
-              'unknown_label',
-              `no weight for topic "${doc.topic}" in language "${doc.lang}": the weights were made from a report without this cell`,
-              'topic',
-            ),
-          );
+          return opts.onError?.(errorRecord(line.raw, 'unknown_label', `no weight for topic "${doc.topic}" in language "${doc.lang}": the weights were made from a report without this cell`, 'topic'));
         }
         const { key, id } = sampleKey(line.obj, opts.idField, line.raw.file, line.raw.line);
         if (id === null) withoutId++;

@@ -33,7 +33,11 @@ export function registerClassifyCommand(program: Command): void {
     .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), PREDICT_DEFAULTS.threshold)
     .option('--all-scores', 'add "scores": the probability of every label', PREDICT_DEFAULTS.allScores)
     .option('--max-errors <n>', 'stop with exit code 2 after more than n bad lines', int('--max-errors', 0))
-    .option('--max-doc-bytes <n>', 'longer documents (JSONL lines, WARC records) become error records, unread (default 64 MiB); longer texts within it are classified in chunks', int('--max-doc-bytes', 1))
+    .option(
+      '--max-doc-bytes <n>',
+      'longer documents (JSONL lines, WARC records) become error records, unread (default 64 MiB); longer texts within it are classified in chunks',
+      int('--max-doc-bytes', 1),
+    )
     .option('--max-line-bytes <n>', 'alias of --max-doc-bytes', int('--max-line-bytes', 1))
     .option('--html-field <name>', 'classify the main text of the raw HTML in this field (Readability, else visible text); the text goes to --field')
     .option('--drop-html', 'leave the --html-field HTML out of the output lines', false)
@@ -46,53 +50,54 @@ export function registerClassifyCommand(program: Command): void {
   addShardOptions(cmd);
   // --- end of sharded output ---
   cmd.action(async (inputs: string[], f: ClassifyFlags) => {
-      const maxDocBytes = f.maxDocBytes ?? f.maxLineBytes;
-      const files = inputs.length ? inputs : ['-'];
-      const workers = f.workers ?? (await defaultWorkers(files));
-      const extra = { workers, ...(f.unordered && { unordered: true }), ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
-      if (await runShardedClassify(inputs, { ...f, ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }) }, cmd, extra)) return; // --output-dir: one part per shard
-      const t0 = performance.now();
-      // the pipeline loads the weights where they are used (this thread, or each worker)
-      const clf = await loadModelHandle(f.model, { backend: f.backend, batchSize: f.batchSize });
-      const onStart = (s: { backend: string }): void => {
-        if (f.verbose) note(`model ${clf.dir} (${clf.labels.length} labels), backend ${s.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
-      };
-      const total = await plainBytes(files);
-      const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | eta {eta}s') : undefined;
-      const onProgress = (c: ClassifyCounts): void => bar?.update(Math.min(total, c.bytes), { docs: c.read, rate: Math.round(c.read / ((performance.now() - t0) / 1000)) });
-      let counts: ClassifyCounts;
-      try {
-        counts = await classifyFiles(clf, {
-          inputs: files,
-          output: f.output,
-          ...(f.errors && { errors: f.errors }),
-          field: f.field,
-          topK: f.topK,
-          threshold: f.threshold,
-          allScores: f.allScores,
-          ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
-          ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }),
-          ...extra,
-          onStart,
-          onProgress,
-        });
-      } catch (err) {
-        bar?.stop();
-        if (err instanceof TooManyErrors) {
-          note(`read ${err.counts.read}, tagged ${err.counts.tagged}, errors ${err.counts.errors}`);
-          note(`topicmix: ${cliMessage(err.message)}; ${f.output === '-' ? 'output ends with the lines read before the stop' : 'no output written'}`);
-          process.exitCode = 2;
-          return;
-        }
-        throw err;
-      }
+    const maxDocBytes = f.maxDocBytes ?? f.maxLineBytes;
+    const files = inputs.length ? inputs : ['-'];
+    const workers = f.workers ?? (await defaultWorkers(files));
+    const extra = { workers, ...(f.unordered && { unordered: true }), ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
+    if (await runShardedClassify(inputs, { ...f, ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }) }, cmd, extra)) return; // --output-dir: one part per shard
+    const t0 = performance.now();
+    // the pipeline loads the weights where they are used (this thread, or each worker)
+    const clf = await loadModelHandle(f.model, { backend: f.backend, batchSize: f.batchSize });
+    const onStart = (s: { backend: string }): void => {
+      if (f.verbose)
+        note(`model ${clf.dir} (${clf.labels.length} labels), backend ${s.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
+    };
+    const total = await plainBytes(files);
+    const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | eta {eta}s') : undefined;
+    const onProgress = (c: ClassifyCounts): void => bar?.update(Math.min(total, c.bytes), { docs: c.read, rate: Math.round(c.read / ((performance.now() - t0) / 1000)) });
+    let counts: ClassifyCounts;
+    try {
+      counts = await classifyFiles(clf, {
+        inputs: files,
+        output: f.output,
+        ...(f.errors && { errors: f.errors }),
+        field: f.field,
+        topK: f.topK,
+        threshold: f.threshold,
+        allScores: f.allScores,
+        ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
+        ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }),
+        ...extra,
+        onStart,
+        onProgress,
+      });
+    } catch (err) {
       bar?.stop();
-      const s = (performance.now() - t0) / 1000;
-      note(`read ${counts.read}, tagged ${counts.tagged}, errors ${counts.errors}`);
-      const skipped = Object.entries(counts.skipped ?? {});
-      if (skipped.length) note(`skipped WARC records that are not documents: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      if (f.verbose) note(`${s.toFixed(2)} s, ${Math.round(counts.read / s)} docs/s, ${(counts.bytes / s / 1e6).toFixed(1)} MB/s`);
-    });
+      if (err instanceof TooManyErrors) {
+        note(`read ${err.counts.read}, tagged ${err.counts.tagged}, errors ${err.counts.errors}`);
+        note(`topicmix: ${cliMessage(err.message)}; ${f.output === '-' ? 'output ends with the lines read before the stop' : 'no output written'}`);
+        process.exitCode = 2;
+        return;
+      }
+      throw err;
+    }
+    bar?.stop();
+    const s = (performance.now() - t0) / 1000;
+    note(`read ${counts.read}, tagged ${counts.tagged}, errors ${counts.errors}`);
+    const skipped = Object.entries(counts.skipped ?? {});
+    if (skipped.length) note(`skipped WARC records that are not documents: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (f.verbose) note(`${s.toFixed(2)} s, ${Math.round(counts.read / s)} docs/s, ${(counts.bytes / s / 1e6).toFixed(1)} MB/s`);
+  });
 }
 
 /** One worker per core, except for stdin and small inputs, where starting workers costs more than it saves. */

@@ -27,7 +27,7 @@ export function registerEvalCommand(program: Command): void {
     .requiredOption('--model <dir>', 'model folder')
     .option('--data <files...>', 'labelled JSONL files or globs')
     .option('--map <files...>', 'label mapping YAML files: evaluate their test files with mapped labels')
-    .option('--labels <dir>', "label set: evaluate its held-out pool-label rows (split heldout), joined with --pool")
+    .option('--labels <dir>', 'label set: evaluate its held-out pool-label rows (split heldout), joined with --pool')
     .option('--pool <files...>', 'document pool (JSONL: id, text) for --labels')
     .option('--data-root <dir>', 'root of the files named in mappings', READ_DEFAULTS.dataRoot)
     .option('--field <name>', 'text field', READ_DEFAULTS.field)
@@ -38,7 +38,18 @@ export function registerEvalCommand(program: Command): void {
     .option('--verbose', 'print the backend in use', false)
     .action(async (f: EvalFlags) => {
       if (!f.data && !f.map && !f.labels) throw new Error('eval: give --data FILE..., --map MAPPING... or --labels DIR --pool POOL...');
-      const report = await evaluateModel({ model: f.model, data: f.data ?? [], ...(f.map && { map: f.map }), ...(f.labels && { labels: f.labels }), ...(f.pool && { pool: f.pool }), dataRoot: f.dataRoot, field: f.field, backend: f.backend, ignoreUnknown: f.ignoreUnknown, skipBadLines: f.skipBadLines });
+      const report = await evaluateModel({
+        model: f.model,
+        data: f.data ?? [],
+        ...(f.map && { map: f.map }),
+        ...(f.labels && { labels: f.labels }),
+        ...(f.pool && { pool: f.pool }),
+        dataRoot: f.dataRoot,
+        field: f.field,
+        backend: f.backend,
+        ignoreUnknown: f.ignoreUnknown,
+        skipBadLines: f.skipBadLines,
+      });
       if (f.verbose) note(`backend: ${report.backend}`);
       if (report.skipped_bad_lines) note(`skipped ${report.skipped_bad_lines} bad line(s)`);
       if (report.skipped_unknown) note(`skipped ${report.skipped_unknown} example(s) with labels the model does not know`);

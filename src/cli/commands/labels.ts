@@ -18,10 +18,7 @@ interface CheckOptions {
 }
 
 export function registerLabelsCommand(program: Command): void {
-  const labels = program
-    .command('labels')
-    .alias('label')
-    .description('work with label sets (taxonomy.yaml + labelled JSONL): check, measure agreement, suggest what to label next');
+  const labels = program.command('labels').alias('label').description('work with label sets (taxonomy.yaml + labelled JSONL): check, measure agreement, suggest what to label next');
   labels
     .command('suggest')
     .description('the next documents worth labelling: equal quotas per language (and per predicted topic with a model), most uncertain first, skipping labelled ones')
@@ -43,7 +40,10 @@ export function registerLabelsCommand(program: Command): void {
       let predictions;
       if (opts.model) {
         const clf = await loadClassifier(opts.model);
-        const preds = await clf.classifyBatch(pool.map((d) => d.text), { allScores: true, topK: 1 });
+        const preds = await clf.classifyBatch(
+          pool.map((d) => d.text),
+          { allScores: true, topK: 1 },
+        );
         predictions = { labels: clf.labels, docs: preds.map((p) => ({ probs: clf.labels.map((l) => p.scores![l]!) })) };
         clf.dispose();
       }
@@ -76,7 +76,7 @@ export function registerLabelsCommand(program: Command): void {
     .description('validate a label set: parse errors, unknown labels, duplicates, empty or thin topics, imbalance')
     .argument('<dir>', 'label set directory')
     .option('--json', 'print the report as JSON')
-    .option('--pool <files...>', 'document pool (JSONL with id + text) that the label set\'s pool_labels files reference')
+    .option('--pool <files...>', "document pool (JSONL with id + text) that the label set's pool_labels files reference")
     .option('--imbalance-ratio <n>', 'warn when largest/smallest topic count exceeds this', positiveNumberArg, 10)
     .option('--min-per-topic <n>', 'warn when a topic has fewer examples than this', nonNegativeIntArg, 20)
     .action(async (dir: string, opts: CheckOptions) => {

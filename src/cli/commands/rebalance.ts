@@ -28,7 +28,7 @@ export function registerRebalanceCommand(program: Command): void {
     .description('per topic x language sampling weights that move a corpus toward target proportions')
     .requiredOption('--report <file>', 'report.json from `topicmix report`')
     .requiredOption('--target <file>', 'target.yaml: proportions, method, caps (see docs/mixtures.md)')
-    .option('--budget <amount>', 'size of the mixture in the target\'s unit, e.g. 100B, 2.5T, 300M (default: the target\'s, else the corpus size)')
+    .option('--budget <amount>', "size of the mixture in the target's unit, e.g. 100B, 2.5T, 300M (default: the target's, else the corpus size)")
     .option('--losses <file>', 'per-topic validation losses for method feedback (overrides feedback.losses)')
     .option('--max-repeat <n>', 'most times any document may appear (overrides max_repeat)', positiveNumberArg)
     .option('--floor <w>', 'least sampling weight of any cell with data (overrides floor)', nonNegativeNumberArg)

@@ -134,7 +134,10 @@ async function calibrationFromLabelled(modelDir: string, files: string[]): Promi
   try {
     const index = new Map(clf.labels.map((l, i) => [l, i]));
     const K = clf.labels.length;
-    const preds = await clf.classifyBatch(examples.map((e) => e.text), { topK: 1, allScores: true });
+    const preds = await clf.classifyBatch(
+      examples.map((e) => e.text),
+      { topK: 1, allScores: true },
+    );
     const confusion: Record<string, number[][]> = {};
     const soft: Record<string, number[][]> = {};
     examples.forEach((e, i) => {
@@ -162,7 +165,7 @@ export function registerReportCommand(program: Command): void {
     .option('--group-by <field>', 'also split by this input field (e.g. source)')
     .option('--tokenizer <name>', 'token counter: o200k | cl100k (LLM BPE vocabularies) | chars | words (cheap estimates)', REPORT_DEFAULTS.tokenizer)
     .option('--model <dir>', 'model folder: its label set and identity go into the report (default: labels inferred from the data); a model with calibration data also gives corrected shares')
-    .option('--calibration <files...>', 'labelled pages (JSONL: text, label, lang) that measure the model\'s confusions for the corrected shares, instead of the model\'s own held-out data')
+    .option('--calibration <files...>', "labelled pages (JSONL: text, label, lang) that measure the model's confusions for the corrected shares, instead of the model's own held-out data")
     .option('--text-field <name>', 'field holding the document text', REPORT_DEFAULTS.textField)
     .option('--uncertain-below <p>', 'documents whose top probability is below this count as uncertain', probabilityArg, REPORT_DEFAULTS.uncertainBelow)
     .option('--top-terms <n>', 'top terms listed per topic and script', nonNegativeIntArg, REPORT_DEFAULTS.topTerms)
@@ -184,10 +187,7 @@ export function registerReportCommand(program: Command): void {
         const c = report.counts;
         process.stderr.write(`topicmix report: read ${c.read}, counted ${c.counted}, errors ${c.errors}\n`);
         if (c.counted === 0 && opts.allowEmpty !== true) {
-          throw new UsageError(
-            `empty corpus: no document counted in ${files.join(', ')} (read ${c.read} lines, errors ${c.errors}); ` +
-              'use --allow-empty to write the (empty) report anyway',
-          );
+          throw new UsageError(`empty corpus: no document counted in ${files.join(', ')} (read ${c.read} lines, errors ${c.errors}); ` + 'use --allow-empty to write the (empty) report anyway');
         }
         const format = opts.format ?? formatFromPath(opts.output);
         const comparison = await comparisonFor(report, opts);

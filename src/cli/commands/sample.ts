@@ -69,9 +69,7 @@ export function registerSampleCommand(program: Command): void {
               `kept ${kept} documents as ${copies} copies (expected ${expected.toFixed(1)}), wrote ${stats.written_lines} lines\n`,
           );
           if (stats.without_id > 0) {
-            process.stderr.write(
-              `topicmix sample: note: ${stats.without_id} documents have no "${opts.idField}"; their draws depend on file name and line\n`,
-            );
+            process.stderr.write(`topicmix sample: note: ${stats.without_id} documents have no "${opts.idField}"; their draws depend on file name and line\n`);
           }
         } catch (err) {
           await out?.abort();

@@ -98,7 +98,9 @@ export function registerTrainCommand(program: Command): void {
         },
       });
       const dev = result.devMetrics;
-      note(`wrote ${result.dir} (${result.meta.labels.length} labels, ${result.meta.training.nTrain} examples, ${result.seconds.toFixed(1)} s${dev ? `, dev accuracy ${dev.accuracy.toFixed(4)}, macro-F1 ${dev.macro_f1.toFixed(4)}` : ''})`);
+      note(
+        `wrote ${result.dir} (${result.meta.labels.length} labels, ${result.meta.training.nTrain} examples, ${result.seconds.toFixed(1)} s${dev ? `, dev accuracy ${dev.accuracy.toFixed(4)}, macro-F1 ${dev.macro_f1.toFixed(4)}` : ''})`,
+      );
       if (f.json) {
         process.stdout.write(JSON.stringify({ model: result.dir, seconds: result.seconds, labels: result.meta.labels, training: result.meta.training, metrics: result.meta.metrics ?? null }) + '\n');
       }
