@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { Classifier, loadClassifier, loadModelHandle, type ModelHandle, type PredictOptions } from '../classifier.js';
 import type { BackendPreference } from '../model/backend.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
 import { readLineAlignedChunks } from '../io/chunk-reader.js';
-import { isGzipPath, resolveInputs } from '../io/inputs.js';
+import { InputError, isGzipPath, resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
 import { isWarcPath } from '../io/warc-path.js';
 import type { WarcDoc } from '../io/warc-reader.js';
 import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSetup, type ReadOptions } from '../pipeline/batch-processor.js';
 import { tagFormat } from '../pipeline/output-record.js';
 import type { DocCount } from '../pipeline/steps/count.js';
+import { planPieces } from './shard-plan.js';
 import { countSetup, WorkerPool, type CountSpec } from './worker-pool.js';
 import { READ_DEFAULTS } from '../defaults.js';
 
@@ -97,6 +98,17 @@ async function* warcBatches(path: string, field: string, counts: ClassifyCounts,
   const skipped = (counts.skipped ??= {});
   for (const [k, v] of Object.entries(stats.skipped)) skipped[k] = (skipped[k] ?? 0) + v;
   if (stats.tooLarge) skipped.too_large = (skipped.too_large ?? 0) + stats.tooLarge;
+}
+
+/** Bytes per piece of a file given to one worker: 512 KiB ran as fast as the old read-sized chunks (256 KiB: 2% slower). */
+const PIECE_BYTES = 512 * 1024;
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    throw new InputError(path, `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Globs and names resolved (see resolveInputs); byte ranges kept as they are, in the caller's order. */
@@ -203,8 +215,10 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
       const path = typeof file === 'string' ? file : file.path;
       const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
       if (pool && !range && path !== '-' && !isGzipPath(path) && !isWarcPath(path)) {
-        // workers split the lines too: this thread only finds line-aligned chunks and moves them
-        for await (const item of readLineAlignedChunks(path, { maxLineBytes })) {
+        // workers split the lines too: this thread reads the file, cuts it where the planner cut it into
+        // pieces (aligned to lines as byte ranges are) and moves each piece's bytes to a worker
+        const cuts = planPieces({ path, size: await fileSize(path) }, PIECE_BYTES).map((p) => p.end);
+        for await (const item of readLineAlignedChunks(path, { cuts, maxLineBytes })) {
           inFlight.push('chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlRead) : tag({ lines: item.lines, read: jsonlRead }));
           while (inFlight.length >= maxInFlight) await drainOne();
         }

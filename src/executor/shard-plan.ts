@@ -128,11 +128,24 @@ function byteRanges(files: SizedFile[], n: number, minRange: number): ShardInput
       plan.push([f.path]);
       return;
     }
-    // floor(size * j / k) without overflowing 2^53 for big files
-    const q = Math.floor(f.size / k);
-    const r = f.size % k;
-    const cut = (j: number): number => q * j + Math.floor((r * j) / k);
-    for (let j = 0; j < k; j++) plan.push([{ path: f.path, start: cut(j), end: cut(j + 1) }]);
+    for (const range of cutFile(f, k)) plan.push([range]);
   });
   return plan;
+}
+
+/** File `f` cut into `k` adjacent byte ranges of equal size (within a byte); readers align them to lines. */
+export function cutFile(f: SizedFile, k: number): InputRange[] {
+  // floor(size * j / k) without overflowing 2^53 for big files
+  const q = Math.floor(f.size / k);
+  const r = f.size % k;
+  const cut = (j: number): number => q * j + Math.floor((r * j) / k);
+  return Array.from({ length: k }, (_, j) => ({ path: f.path, start: cut(j), end: cut(j + 1) }));
+}
+
+/**
+ * The pieces of one uncompressed file that worker threads classify: byte ranges of about `pieceBytes`,
+ * cut as shards are (a line belongs to the piece it starts in); an empty file has none.
+ */
+export function planPieces(f: SizedFile, pieceBytes: number): InputRange[] {
+  return f.size === 0 ? [] : cutFile(f, Math.max(1, Math.round(f.size / pieceBytes)));
 }

@@ -20,13 +20,28 @@ function countNewlines(b: Buffer): number {
   return n;
 }
 
+function concat(parts: Buffer[], length: number): Uint8Array {
+  // a copy that this thread owns, so that it can be moved to a worker
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    const n = Math.min(p.length, length - at);
+    bytes.set(n === p.length ? p : p.subarray(0, n), at);
+    at += n;
+    if (at === length) break;
+  }
+  return bytes;
+}
+
 /**
- * Reads an uncompressed file in chunks cut after their last newline, so that each chunk holds whole
- * lines and can be split by another thread; the main thread only scans for newlines. A line longer than
- * `maxLineBytes` is not buffered: from its start on, the file is read by readLineBatches over the rest of
- * the file (which skips it and reports it exactly as a one-thread run does).
+ * Reads an uncompressed file as chunks of whole lines for worker threads to split; this thread only scans
+ * for newlines. The chunks follow the planner's cuts (`cuts`: the ends of the pieces from
+ * executor/shard-plan.ts `planPieces`, the same cut as shards use): like a byte range, a chunk holds the
+ * lines that start before its cut, so the chunk of piece i has exactly the lines a range read of piece i
+ * gives. A line longer than `maxLineBytes` is not buffered: from the chunk holding it on, the file is read
+ * by readLineBatches over the rest of the file (which skips it and reports it exactly as a one-thread run does).
  */
-export async function* readLineAlignedChunks(file: string, opts: { maxLineBytes?: number; chunkBytes?: number } = {}): AsyncGenerator<ChunkOrLines> {
+export async function* readLineAlignedChunks(file: string, opts: { cuts: readonly number[]; maxLineBytes?: number; readBytes?: number }): AsyncGenerator<ChunkOrLines> {
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let size: number;
   try {
@@ -34,54 +49,51 @@ export async function* readLineAlignedChunks(file: string, opts: { maxLineBytes?
   } catch (err) {
     throw new InputError(file, `cannot open ${file}: ${(err as Error).message}`);
   }
+  const cuts = opts.cuts;
+  let next = 0; // index of the next cut
   let line = 0;
-  let offset = 0;
+  let offset = 0; // file offset of the pending bytes
   let pending: Buffer[] = [];
   let pendingLen = 0;
-  const stream = createReadStream(file, { highWaterMark: opts.chunkBytes ?? 256 * 1024 });
+  let lastNewline = -1; // absolute offset of the last newline seen
+  let pos = 0; // file offset of the next byte to read
+  const stream = createReadStream(file, { highWaterMark: opts.readBytes ?? 256 * 1024 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const chunkPos = pos;
+      pos += chunk.length;
+      pending.push(chunk);
+      pendingLen += chunk.length;
       const last = chunk.lastIndexOf(10);
-      if (last === -1) {
-        pending.push(chunk);
-        pendingLen += chunk.length;
-        // +1: a trailing \r does not count against the limit (as in LineSplitter)
-        if (pendingLen > maxLineBytes + 1) {
-          stream.destroy();
-          for await (const lines of readLineBatches(file, { maxLineBytes, range: { start: offset, end: size } })) yield { lines };
-          return;
-        }
-        continue;
+      if (last !== -1) lastNewline = chunkPos + last;
+      // +1: a trailing \r does not count against the limit (as in LineSplitter)
+      if (pos - (lastNewline + 1) > maxLineBytes + 1) {
+        stream.destroy();
+        for await (const lines of readLineBatches(file, { maxLineBytes, range: { start: offset, end: size } })) yield { lines };
+        return;
       }
-      const head = chunk.subarray(0, last + 1);
-      // a copy that this thread owns, so that it can be moved to a worker
-      const bytes = new Uint8Array(pendingLen + head.length);
-      let at = 0;
-      for (const p of pending) {
-        bytes.set(p, at);
-        at += p.length;
+      // cut at every planned cut this chunk reaches: after the first newline at or past cut - 1
+      for (;;) {
+        while (next < cuts.length && cuts[next]! <= offset) next++;
+        if (next === cuts.length) break;
+        const from = Math.max(cuts[next]! - 1, offset) - chunkPos;
+        if (from >= chunk.length) break;
+        const nl = chunk.indexOf(10, Math.max(0, from));
+        if (nl === -1) break;
+        const end = chunkPos + nl + 1;
+        const bytes = concat(pending, end - offset);
+        const here = { line, offset };
+        // counted before the yield: the consumer may transfer `bytes` to a worker (which detaches it)
+        line += countNewlines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        offset = end;
+        pending = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
+        pendingLen = chunk.length - nl - 1;
+        yield { chunk: { file, bytes, ...here } };
       }
-      bytes.set(head, at);
-      const here = { line, offset };
-      // pending bytes hold no newline, so all of this chunk's newlines are in `head`; counted before the
-      // yield, because the consumer may transfer `bytes` to a worker (which detaches it)
-      line += countNewlines(head);
-      offset += bytes.length;
-      yield { chunk: { file, bytes, ...here } };
-      pending = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
-      pendingLen = chunk.length - last - 1;
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(file, `cannot read ${file}: ${(err as Error).message}`);
   }
-  if (pendingLen > 0) {
-    const bytes = new Uint8Array(pendingLen);
-    let at = 0;
-    for (const p of pending) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    yield { chunk: { file, bytes, line, offset } };
-  }
+  if (pendingLen > 0) yield { chunk: { file, bytes: concat(pending, pendingLen), line, offset } };
 }
