@@ -17,7 +17,7 @@ export { runPipeline, classifyFiles, TooManyErrors, type RunPipelineOptions, typ
 export { planShards, type ShardInput } from './executor/shard-plan.js';
 export { runShard, runShards, type RunShardOptions, type RunShardsOptions, type ShardReportOptions, type ShardResult } from './executor/run-shard.js';
 export type { ShardId } from './executor/shard-files.js';
-export type { Document, DocTags, SourceSpan } from './pipeline/document.js';
+export type { Document, DocTags, SourceSpan } from './document.js';
 
 // reports: topic x language proportions, merged exactly across shards
 export { buildReport, type BuildReportOptions } from './report/build-report.js';

@@ -66,12 +66,12 @@ export async function buildReport(files: string[], options: BuildReportOptions):
     files,
     { textField: opts.textField, labels, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }), ...(opts.onProgress && { onProgress: opts.onProgress }) },
     {
-      onDoc(doc, line) {
-        builder.addDoc(doc, {
-          chars: countChars(line.text),
-          tokens: opts.tokenizer.count(line.text),
-          text: line.text,
-          group: opts.groupBy === null ? null : groupValue(line.obj, opts.groupBy),
+      onDoc(tags, doc) {
+        builder.addDoc(tags, {
+          chars: countChars(doc.text),
+          tokens: opts.tokenizer.count(doc.text),
+          text: doc.text,
+          group: opts.groupBy === null ? null : groupValue(doc.fields, opts.groupBy),
         });
       },
       onError(rec) {

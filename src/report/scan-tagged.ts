@@ -1,13 +1,11 @@
-import { readLineBatches, type RawLine } from '../io/line-reader.js';
+import type { Document } from '../document.js';
+import { readLineBatches } from '../io/line-reader.js';
 import { errorRecord, parseDocLine } from '../io/records.js';
 import type { ErrorRecord } from '../types.js';
 import { parseTaggedDoc, type TaggedDoc } from './tagged-doc.js';
 
-export interface TaggedLine {
-  raw: RawLine;
-  obj: Record<string, unknown>;
-  text: string;
-}
+/** A document read back from tagged JSONL: its line as read (`raw`) and its fields. */
+export type TaggedDocument = Document & { raw: string };
 
 export interface ScanOptions {
   textField: string;
@@ -29,7 +27,7 @@ export interface ScanProgress {
 
 export interface ScanHandlers {
   /** May return a promise (e.g. output backpressure); it is awaited before the next line. */
-  onDoc(doc: TaggedDoc, line: TaggedLine): Promise<void> | void;
+  onDoc(tags: TaggedDoc, doc: TaggedDocument): Promise<void> | void;
   onError(rec: ErrorRecord): Promise<void> | void;
   onFile?(file: string): void;
 }
@@ -59,7 +57,12 @@ export async function scanTaggedFiles(files: string[], opts: ScanOptions, handle
           const tagged = parseTaggedDoc(parsed.obj, opts.labels);
           if (tagged.ok) {
             counts.counted++;
-            pending = handlers.onDoc(tagged.doc, { raw, obj: parsed.obj, text: parsed.text });
+            pending = handlers.onDoc(tagged.doc, {
+                fields: parsed.obj,
+                text: parsed.text,
+                raw: raw.text!,
+                source: { file: raw.file, line: raw.line, byteOffset: raw.byteOffset, byteLength: raw.byteLength },
+              });
           } else {
             counts.errors++;
             pending = handlers.onError(errorRecord(raw, tagged.code, tagged.message, tagged.field));

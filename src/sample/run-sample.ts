@@ -84,16 +84,16 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
       ...(opts.onProgress && { onProgress: opts.onProgress }),
     },
     {
-      onDoc(doc, line) {
-        const stats = table.get(cellKey(doc.topic, doc.lang));
+      onDoc(tags, doc) {
+        const stats = table.get(cellKey(tags.topic, tags.lang));
         if (stats === undefined) {
           extraErrors++;
-          return opts.onError?.(errorRecord(line.raw, 'unknown_label', `no weight for topic "${doc.topic}" in language "${doc.lang}": the weights were made from a report without this cell`, 'topic'));
+          return opts.onError?.(errorRecord({ ...doc.source, text: doc.raw }, 'unknown_label', `no weight for topic "${tags.topic}" in language "${tags.lang}": the weights were made from a report without this cell`, 'topic'));
         }
-        const { key, id } = sampleKey(line.obj, opts.idField, line.raw.file, line.raw.line);
+        const { key, id } = sampleKey(doc.fields, opts.idField, doc.source.file, doc.source.line);
         if (id === null) withoutId++;
         const n = copiesFor(stats.weight, uniform(key, opts.seed));
-        const chars = countChars(line.text);
+        const chars = countChars(doc.text);
         stats.docs_in++;
         stats.expected_copies += stats.weight;
         stats.chars_in += chars;
@@ -103,10 +103,10 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
         stats.chars_out += n * chars;
         let out: string;
         if (opts.manifest) {
-          out = `${JSON.stringify({ id, file: line.raw.file, line: line.raw.line, copies: n, topic: doc.topic, lang: doc.lang })}\n`;
+          out = `${JSON.stringify({ id, file: doc.source.file, line: doc.source.line, copies: n, topic: tags.topic, lang: tags.lang })}\n`;
           written++;
         } else {
-          const one = `${line.raw.text}\n`;
+          const one = `${doc.raw}\n`;
           out = n === 1 ? one : one.repeat(n);
           written += n;
         }

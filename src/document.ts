@@ -1,0 +1,34 @@
+import type { Script } from './types.js';
+
+/** Where a document was read: file ('-' = stdin), 1-based line (WARC: record number), stored bytes. */
+export interface SourceSpan {
+  file: string;
+  line: number;
+  /** Offset in the file as stored (-1 when unknown, e.g. inside a whole-file gzip). */
+  byteOffset: number;
+  byteLength: number;
+}
+
+/** What the classify step adds: the probability of every label, the detected script, chunks scored. */
+export interface DocTags {
+  probs: Float32Array;
+  lang: Script;
+  chunks: number;
+}
+
+/**
+ * One document flowing through the steps (read -> extract -> classify -> count -> write). Readers make it
+ * from a JSONL line (also a tagged one, for report and sample) or a WARC record; steps fill in `text` and `tags`; writers serialise `fields` + tags.
+ */
+export interface Document {
+  /** The input's own fields: a JSONL object, or a WARC record's id, url, date and warc_record. */
+  fields: Record<string, unknown>;
+  /** The text the model reads (also stored in `fields[field]`). Empty until raw HTML is extracted. */
+  text: string;
+  /** Raw HTML still to be turned into `text` by the extract step. */
+  html?: string;
+  /** The input line exactly as read, kept while `fields` are unchanged so the output keeps it byte for byte. */
+  raw?: string;
+  source: SourceSpan;
+  tags?: DocTags;
+}
