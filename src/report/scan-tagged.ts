@@ -58,11 +58,11 @@ export async function scanTaggedFiles(files: string[], opts: ScanOptions, handle
           if (tagged.ok) {
             counts.counted++;
             pending = handlers.onDoc(tagged.doc, {
-                fields: parsed.obj,
-                text: parsed.text,
-                raw: raw.text!,
-                source: { file: raw.file, line: raw.line, byteOffset: raw.byteOffset, byteLength: raw.byteLength },
-              });
+              fields: parsed.obj,
+              text: parsed.text,
+              raw: raw.text!,
+              source: { file: raw.file, line: raw.line, byteOffset: raw.byteOffset, byteLength: raw.byteLength },
+            });
           } else {
             counts.errors++;
             pending = handlers.onError(errorRecord(raw, tagged.code, tagged.message, tagged.field));

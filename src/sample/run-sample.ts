@@ -88,7 +88,14 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
         const stats = table.get(cellKey(tags.topic, tags.lang));
         if (stats === undefined) {
           extraErrors++;
-          return opts.onError?.(errorRecord({ ...doc.source, text: doc.raw }, 'unknown_label', `no weight for topic "${tags.topic}" in language "${tags.lang}": the weights were made from a report without this cell`, 'topic'));
+          return opts.onError?.(
+            errorRecord(
+              { ...doc.source, text: doc.raw },
+              'unknown_label',
+              `no weight for topic "${tags.topic}" in language "${tags.lang}": the weights were made from a report without this cell`,
+              'topic',
+            ),
+          );
         }
         const { key, id } = sampleKey(doc.fields, opts.idField, doc.source.file, doc.source.line);
         if (id === null) withoutId++;
