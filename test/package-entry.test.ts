@@ -96,6 +96,27 @@ describe('package entry', () => {
   });
 });
 
+describe('optional warcio (WARC/WET input)', () => {
+  it('without warcio, a WARC input stops with an error naming the file and the install command; JSONL still works', () => {
+    // a resolve hook that makes warcio missing, as `npm ci --omit=optional` does
+    writeFileSync(
+      join(app, 'no-warcio.mjs'),
+      `export async function resolve(s, c, next) { if (s === 'warcio') { const e = new Error("Cannot find package 'warcio'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }\n`,
+    );
+    writeFileSync(join(app, 'register-no-warcio.mjs'), `import { register } from 'node:module';\nregister('./no-warcio.mjs', import.meta.url);\n`);
+    writeFileSync(join(app, 'in.warc'), 'WARC/1.0\r\n\r\n');
+    writeFileSync(join(app, 'in.jsonl'), '{"text":"The stock market fell sharply"}\n');
+    const cli = join(ROOT, 'dist', 'cli', 'main.js');
+    const warc = node(['--import', './register-no-warcio.mjs', cli, 'classify', 'in.warc', '-o', 'out.jsonl']);
+    expect(warc.status).toBe(1);
+    expect(warc.stderr.trim()).toBe('topicmix: in.warc: reading WARC/WET files needs the optional dependency warcio, which is not installed; install it with: npm install warcio');
+    expect(existsSync(join(app, 'out.jsonl'))).toBe(false);
+    const jsonl = node(['--import', './register-no-warcio.mjs', cli, 'classify', 'in.jsonl', '-o', 'out.jsonl']);
+    expect(jsonl.stderr).toContain('read 1, tagged 1, errors 0');
+    expect(jsonl.status).toBe(0);
+  });
+});
+
 describe('optional natural (Porter stemming)', () => {
   it('a model without stem: true loads and classifies without natural', () => {
     const script = `import { createRequire } from 'node:module';

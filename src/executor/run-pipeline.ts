@@ -91,7 +91,7 @@ async function* jsonlBatches(path: string, read: ReadOptions, maxLineBytes: numb
  */
 async function* warcBatches(path: string, field: string, counts: ClassifyCounts, maxRecordBytes: number | undefined): AsyncGenerator<SourceBatch> {
   // loaded here, not at start-up: the WARC parser is only for WARC input
-  const { emptyWarcStats, readWarcDocs } = await import('../io/warc-reader.js');
+  const { emptyWarcStats, readWarcDocs } = await loadWarcReader(path);
   const stats = emptyWarcStats();
   const read: ReadOptions = { field };
   for await (const records of readWarcDocs(path, { stats, ...(maxRecordBytes !== undefined && { maxRecordBytes }) })) yield { records, read };
@@ -108,6 +108,16 @@ async function fileSize(path: string): Promise<number> {
     return (await stat(path)).size;
   } catch (err) {
     throw new InputError(path, `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The WARC reader; warcio is an optional dependency (`npm ci --omit=optional` leaves it out). */
+async function loadWarcReader(path: string): Promise<typeof import('../io/warc-reader.js')> {
+  try {
+    return await import('../io/warc-reader.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes('warcio')) throw err;
+    throw new InputError(path, `${path}: reading WARC/WET files needs the optional dependency warcio, which is not installed; install it with: npm install warcio`, { cause: err });
   }
 }
 
