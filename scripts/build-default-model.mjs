@@ -81,7 +81,7 @@ const webAll = webRead.examples;
 const webTrain = webAll.filter((e) => e.annotation?.split !== 'heldout');
 // pages picked by `label suggest` (uncertain ones) are trained on, but calibration and the confusion counts come
 // from the random sample only: uncertainty-picked pages would make the model's error look larger than it is
-const isRandom = (e) => !e.pos.file.endsWith('-suggested.jsonl');
+const isRandom = (e) => !e.source.file.endsWith('-suggested.jsonl');
 const webHeld = webAll.filter((e) => e.annotation?.split === 'heldout');
 const labelsOrder = [...taxonomy.topics.map((t) => t.id), ...(taxonomy.abstain ? [taxonomy.abstain.id] : [])];
 const K = labelsOrder.length;

@@ -82,7 +82,7 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   if (unknown.length > 0 && !options.ignoreUnknown) {
     const shown = unknown
       .slice(0, 10)
-      .map((e) => `${e.pos.file}:${e.pos.line}: field "${e.labels.length > 1 ? 'labels' : 'label'}": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
+      .map((e) => `${e.source.file}:${e.source.line}: field "${e.labels.length > 1 ? 'labels' : 'label'}": "${e.labels.find((l) => !known.has(l))}" is not a label of this model`);
     throw new Error(
       `eval: ${unknown.length} example(s) have labels the model does not know (model labels: ${clf.labels.join(', ')}):\n${shown.join('\n')}${unknown.length > 10 ? `\n... and ${unknown.length - 10} more` : ''}\n(pass \`ignoreUnknown\` to skip them)`,
     );

@@ -240,7 +240,7 @@ function checkKnown(examples: readonly LabelledExample[], index: ReadonlyMap<str
     for (const l of ex.labels) {
       if (index.has(l)) continue;
       count++;
-      if (bad.length < 10) bad.push(`${ex.pos.file}:${ex.pos.line}: field "${ex.labels.length > 1 ? 'labels' : 'label'}": "${l}" is not in ${source}`);
+      if (bad.length < 10) bad.push(`${ex.source.file}:${ex.source.line}: field "${ex.labels.length > 1 ? 'labels' : 'label'}": "${l}" is not in ${source}`);
     }
   }
   if (count > 0) throw new Error(`train: ${count} unknown label(s) in the ${what}:\n${bad.join('\n')}${count > bad.length ? `\n... and ${count - bad.length} more` : ''}`);

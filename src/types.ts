@@ -1,3 +1,5 @@
+import type { Document } from './document.js';
+
 /** Script of a document, detected from its characters (see text/script.ts). */
 export type Script = 'zh' | 'en' | 'mixed' | 'other';
 
@@ -48,9 +50,11 @@ export interface ErrorRecord {
   raw?: string;
 }
 
-/** One labelled training / evaluation example. */
-export interface LabelledExample {
-  text: string;
+/**
+ * One labelled training / evaluation example: a Document read from a label file (its row in `fields`,
+ * where it was read in `source`) with the labels, weight and annotation taken from that row.
+ */
+export interface LabelledExample extends Document {
   /** One or more topic labels (single-label data has exactly one). */
   labels: string[];
   lang?: string;
@@ -58,7 +62,6 @@ export interface LabelledExample {
   title?: string;
   /** Example weight, default 1. */
   weight: number;
-  pos: SourcePosition;
   /** Annotation provenance of hand-labelled rows (label files of a label set). */
   annotation?: Annotation;
 }

@@ -23,9 +23,9 @@ describe('readLabelled', () => {
     const r = await readLabelled([join(dir, '*.jsonl*')]);
     expect(r.lines).toBe(6);
     expect(r.examples).toEqual([
-      { text: 'one', labels: ['x'], weight: 1, pos: { file: a, line: 1 } },
-      { text: 'two', labels: ['y', 'x'], weight: 2, pos: { file: a, line: 3 } },
-      { text: 'three', labels: ['z'], id: '9', weight: 1, pos: { file: b, line: 1 } },
+      { text: 'one', labels: ['x'], weight: 1, source: { file: a, line: 1, byteOffset: expect.any(Number), byteLength: expect.any(Number) }, fields: expect.any(Object) },
+      { text: 'two', labels: ['y', 'x'], weight: 2, source: { file: a, line: 3, byteOffset: expect.any(Number), byteLength: expect.any(Number) }, fields: expect.any(Object) },
+      { text: 'three', labels: ['z'], id: '9', weight: 1, source: { file: b, line: 1, byteOffset: expect.any(Number), byteLength: expect.any(Number) }, fields: expect.any(Object) },
     ]);
     expect(r.errors.map((e) => [e.file, e.line, e.error, e.message])).toEqual([
       [a, 2, 'invalid_json', `${a}:2: empty line`],
@@ -39,7 +39,7 @@ describe('readLabelled', () => {
     await writeFile(f, '{"body":"b","label":"l"}\n{"body":"a much longer body","label":"l"}\n');
     const r = await readLabelled([f], { field: 'body', maxLineBytes: 30 });
     expect(r.lines).toBe(2);
-    expect(r.examples).toEqual([{ text: 'b', labels: ['l'], weight: 1, pos: { file: f, line: 1 } }]);
+    expect(r.examples).toEqual([{ text: 'b', labels: ['l'], weight: 1, source: { file: f, line: 1, byteOffset: 0, byteLength: 24 }, fields: { body: 'b', label: 'l' } }]);
     expect(r.errors.map((e) => e.message)).toEqual([`${f}:2: line is 41 bytes, over the limit of 30 bytes`]);
   });
 

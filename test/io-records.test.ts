@@ -109,14 +109,23 @@ describe('parseLabelledLine', () => {
     const r = parseLabelledLine(raw('{"text":"t","label":"Sports","labels":["World","Sports","Tech"],"lang":"en","id":7,"title":"T","weight":2.5,"extra":1}', 4), {});
     expect(r).toEqual({
       ok: true,
-      example: { text: 't', labels: ['Sports', 'World', 'Tech'], lang: 'en', id: '7', title: 'T', weight: 2.5, pos: { file: FILE, line: 4 } },
+      example: {
+        text: 't',
+        labels: ['Sports', 'World', 'Tech'],
+        lang: 'en',
+        id: '7',
+        title: 'T',
+        weight: 2.5,
+        source: { file: FILE, line: 4, byteOffset: expect.any(Number), byteLength: expect.any(Number) },
+        fields: expect.any(Object),
+      },
     });
   });
 
   it('defaults weight to 1, treats null optional fields as absent and honours opts.field', () => {
     expect(parseLabelledLine(raw('{"body":"b","labels":["x"],"id":"a-1","lang":null,"weight":null,"label":null}'), { field: 'body' })).toEqual({
       ok: true,
-      example: { text: 'b', labels: ['x'], id: 'a-1', weight: 1, pos: { file: FILE, line: 17 } },
+      example: { text: 'b', labels: ['x'], id: 'a-1', weight: 1, source: { file: FILE, line: 17, byteOffset: expect.any(Number), byteLength: expect.any(Number) }, fields: expect.any(Object) },
     });
   });
 

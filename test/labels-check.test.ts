@@ -78,7 +78,8 @@ describe('checkExamples', () => {
     text,
     labels,
     weight: 1,
-    pos: { file: 'x.jsonl', line },
+    source: { file: 'x.jsonl', line, byteOffset: 0, byteLength: 0 },
+    fields: {},
     ...(lang && { lang }),
   });
 

@@ -6,7 +6,7 @@ import { trainModel } from '../src/train.js';
 import type { LabelledExample } from '../src/types.js';
 import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
 
-const ex = (text: string, label: string, line: number): LabelledExample => ({ text, labels: [label], weight: 1, pos: { file: 'd.jsonl', line } });
+const ex = (text: string, label: string, line: number): LabelledExample => ({ text, labels: [label], weight: 1, source: { file: 'd.jsonl', line, byteOffset: 0, byteLength: 0 }, fields: {} });
 
 describe('label mappings', () => {
   it('loads a mapping file and resolves its files against the data root', async () => {

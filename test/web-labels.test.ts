@@ -117,7 +117,7 @@ describe('labels check on web labels', () => {
 });
 
 function ex(id: string, label: string, label2?: string): LabelledExample {
-  return { id, text: '', labels: [label], weight: 1, pos: { file: 'f', line: 1 }, ...(label2 && { annotation: { label2 } }) };
+  return { id, text: '', labels: [label], weight: 1, source: { file: 'f', line: 1, byteOffset: 0, byteLength: 0 }, fields: {}, ...(label2 && { annotation: { label2 } }) };
 }
 
 describe('agreeLabels', () => {

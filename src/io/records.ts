@@ -165,7 +165,7 @@ export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: P
     return { ok: false, error: errorRecord(raw, 'missing_field', 'field "label" (or "labels") is missing', 'label') };
   }
 
-  const example: LabelledExample = { text: t.text, labels, weight: 1, pos: { file: raw.file, line: raw.line } };
+  const example: LabelledExample = { fields: obj, text: t.text, labels, weight: 1, source: { file: raw.file, line: raw.line, byteOffset: raw.byteOffset, byteLength: raw.byteLength } };
   const lang = optional(obj, 'lang');
   if (lang !== undefined) {
     if (typeof lang !== 'string' || isBlank(lang)) return invalid(raw, 'lang', 'a non-empty string', lang);

@@ -38,7 +38,7 @@ export function agreeLabels(a: readonly LabelledExample[], b: readonly LabelledE
     const k = keyOf(ex);
     seenA.add(k);
     const other = byKey.get(k);
-    if (other) pairs.push({ id: ex.id ?? `${ex.pos.file}:${ex.pos.line}`, a: ex, b: other });
+    if (other) pairs.push({ id: ex.id ?? `${ex.source.file}:${ex.source.line}`, a: ex, b: other });
   }
   const onlyB = [...byKey.keys()].filter((k) => !seenA.has(k)).length;
   const n = pairs.length;

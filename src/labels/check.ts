@@ -68,22 +68,22 @@ export function checkExamples(taxonomy: Taxonomy, examples: readonly LabelledExa
   const seen = new Map<string, LabelledExample>();
 
   for (const ex of examples) {
-    const where = at(ex.pos);
+    const where = at(ex.source);
     if (ex.text.trim() === '') {
-      lineErrors.push({ pos: ex.pos, message: `${where}: empty text` });
+      lineErrors.push({ pos: ex.source, message: `${where}: empty text` });
       continue;
     }
     for (const label of ex.labels) {
-      if (!known.has(label)) lineErrors.push({ pos: ex.pos, message: `${where}: unknown label "${label}" (not in taxonomy)` });
+      if (!known.has(label)) lineErrors.push({ pos: ex.source, message: `${where}: unknown label "${label}" (not in taxonomy)` });
     }
-    for (const m of annotationProblems(ex, taxonomy)) lineErrors.push({ pos: ex.pos, message: `${where}: ${m}` });
-    if (poolFileSet.has(ex.pos.file)) {
-      if (!ex.annotation?.annotator) lineErrors.push({ pos: ex.pos, message: `${where}: field "annotator" is missing (every web label records who made it)` });
-      if (!ex.annotation?.date) lineErrors.push({ pos: ex.pos, message: `${where}: field "date" is missing (every web label records when it was made)` });
+    for (const m of annotationProblems(ex, taxonomy)) lineErrors.push({ pos: ex.source, message: `${where}: ${m}` });
+    if (poolFileSet.has(ex.source.file)) {
+      if (!ex.annotation?.annotator) lineErrors.push({ pos: ex.source, message: `${where}: field "annotator" is missing (every web label records who made it)` });
+      if (!ex.annotation?.date) lineErrors.push({ pos: ex.source, message: `${where}: field "date" is missing (every web label records when it was made)` });
       if (ex.id !== undefined) {
         const prev = seenIds.get(ex.id);
-        if (prev) lineErrors.push({ pos: ex.pos, message: `${where}: field "id": "${ex.id}" is labelled twice (also ${at(prev)})` });
-        else seenIds.set(ex.id, ex.pos);
+        if (prev) lineErrors.push({ pos: ex.source, message: `${where}: field "id": "${ex.id}" is labelled twice (also ${at(prev)})` });
+        else seenIds.set(ex.id, ex.source);
       }
     }
 
@@ -92,11 +92,11 @@ export function checkExamples(taxonomy: Taxonomy, examples: readonly LabelledExa
     if (!first) {
       seen.set(key, ex);
     } else if (sameLabels(first.labels, ex.labels)) {
-      warnings.push(`duplicate text: ${at(first.pos)} and ${where}`);
+      warnings.push(`duplicate text: ${at(first.source)} and ${where}`);
     } else {
       lineErrors.push({
-        pos: ex.pos,
-        message: `same text with different labels: ${at(first.pos)} (${first.labels.join(', ')}) and ${where} (${ex.labels.join(', ')})`,
+        pos: ex.source,
+        message: `same text with different labels: ${at(first.source)} (${first.labels.join(', ')}) and ${where} (${ex.labels.join(', ')})`,
       });
     }
 

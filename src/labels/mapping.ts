@@ -81,7 +81,7 @@ export function applyMapping(examples: readonly LabelledExample[], m: LabelMappi
     for (const l of ex.labels) {
       if (!Object.hasOwn(m.map, l)) {
         unknownCount++;
-        if (unknown.length < 10) unknown.push(`${ex.pos.file}:${ex.pos.line}: field "label": "${l}" is not in ${m.file} (map it to a topic, or to null to leave it out)`);
+        if (unknown.length < 10) unknown.push(`${ex.source.file}:${ex.source.line}: field "label": "${l}" is not in ${m.file} (map it to a topic, or to null to leave it out)`);
         continue;
       }
       const t = m.map[l];

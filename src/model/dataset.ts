@@ -36,7 +36,7 @@ export function encodeExamples(examples: readonly LabelledExample[], labelIndex:
     offsets[i + 1] = buf.length;
     for (const label of ex.labels) {
       const k = labelIndex.get(label);
-      if (k === undefined) throw new Error(`${ex.pos.file}:${ex.pos.line}: field "label": unknown label "${label}"`);
+      if (k === undefined) throw new Error(`${ex.source.file}:${ex.source.line}: field "label": unknown label "${label}"`);
       targets.push(k);
     }
     targetOffsets[i + 1] = targets.length;

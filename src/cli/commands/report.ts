@@ -142,7 +142,7 @@ async function calibrationFromLabelled(modelDir: string, files: string[]): Promi
     const soft: Record<string, number[][]> = {};
     examples.forEach((e, i) => {
       const gold = index.get(e.labels[0]!);
-      if (gold === undefined) throw new UsageError(`--calibration: ${e.pos.file}:${e.pos.line}: field "label": "${e.labels[0]}" is not a label of the model`);
+      if (gold === undefined) throw new UsageError(`--calibration: ${e.source.file}:${e.source.line}: field "label": "${e.labels[0]}" is not a label of the model`);
       const lang = e.lang ?? preds[i]!.lang;
       const m = (confusion[lang] ??= Array.from({ length: K }, () => new Array<number>(K).fill(0)));
       m[gold]![index.get(preds[i]!.topics[0]!.label)!]!++;
