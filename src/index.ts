@@ -40,7 +40,7 @@ export { runSample, type SampleOptions, type SampleStats } from './sample/run-sa
 
 // label sets: taxonomy, checks, mappings, agreement, what to label next
 export { loadTaxonomy, type Taxonomy, type Topic } from './labels/taxonomy.js';
-export { loadLabelSet, type LabelSet } from './labels/label-set.js';
+export { loadLabelSet, labelledIdsUnder, type LabelSet } from './labels/label-set.js';
 export { checkLabelSet, type LabelCheckReport } from './labels/check.js';
 export { loadMapping, applyMapping, type LabelMapping } from './labels/mapping.js';
 export { agreeLabels, type AgreementReport } from './labels/agree.js';

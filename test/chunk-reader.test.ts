@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { planPieces } from '../src/executor/shard-plan.js';
 import { readLineAlignedChunks } from '../src/io/chunk-reader.js';
 import { readLines, type RawLine } from '../src/io/line-reader.js';
-import { splitChunk } from '../src/pipeline/batch-processor.js';
+import { splitChunk } from '../src/pipeline/run-batch.js';
 import { tempDir } from './helpers/tiny-data.js';
 import { rng } from './helpers/random.js';
 

@@ -8,7 +8,7 @@ import { InputError, isGzipPath, resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
 import { isWarcPath } from '../io/warc-path.js';
 import type { WarcDoc } from '../io/warc-reader.js';
-import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSetup, type ReadOptions } from '../pipeline/batch-processor.js';
+import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSetup, type ReadOptions } from '../pipeline/run-batch.js';
 import { tagFormat } from '../pipeline/output-record.js';
 import type { DocCount } from '../pipeline/steps/count.js';
 import { planPieces } from './shard-plan.js';

@@ -6,7 +6,7 @@ import type { PredictOptions } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
 import type { WarcDoc } from '../io/warc-reader.js';
 import type { BackendName, BackendPreference } from '../model/backend.js';
-import { packLines, type BatchResult, type RawChunk, type ReadOptions } from '../pipeline/batch-processor.js';
+import { packLines, type BatchResult, type RawChunk, type ReadOptions } from '../pipeline/run-batch.js';
 import type { CountSetup } from '../pipeline/steps/count.js';
 import { loadTokenCounter, parseTokenizerName } from '../report/token-counter.js';
 import { PACKAGE_ROOT } from '../version.js';

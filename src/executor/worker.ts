@@ -1,7 +1,7 @@
 // Worker thread: loads its own copy of the model (its own wasm instance) and runs the steps over batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadClassifier } from '../classifier.js';
-import { prepareBatch, runBatch, splitChunk, unpackLines, type BatchSetup, type PackedLines, type RawChunk, type ReadOptions } from '../pipeline/batch-processor.js';
+import { prepareBatch, runBatch, splitChunk, unpackLines, type BatchSetup, type PackedLines, type RawChunk, type ReadOptions } from '../pipeline/run-batch.js';
 import { tagFormat } from '../pipeline/output-record.js';
 import type { WarcDoc } from '../io/warc-reader.js';
 import { countSetup, type WorkerSetup } from './worker-pool.js';

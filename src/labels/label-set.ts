@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { readLabelled } from '../io/labelled.js';
 import { loadTaxonomy, type Taxonomy } from './taxonomy.js';
 
 export interface LabelSet {
@@ -68,4 +69,16 @@ export async function loadLabelSet(dir: string): Promise<LabelSet> {
   const fg = (await import('fast-glob')).default;
   const poolFiles = taxonomy.pool_labels ? (await fg(taxonomy.pool_labels, { cwd: dir, onlyFiles: true })).sort().map((f) => join(dir, f)) : [];
   return { dir, taxonomy, files, poolFiles };
+}
+
+/**
+ * Every id labelled anywhere under `dir` (every *.jsonl / *.jsonl.gz below it: label files, doubled
+ * annotations, suggested batches), so that `label suggest` never offers a page twice.
+ */
+export async function labelledIdsUnder(dir: string): Promise<Set<string>> {
+  const fg = (await import('fast-glob')).default;
+  const files = (await fg('**/*.{jsonl,jsonl.gz}', { cwd: dir, onlyFiles: true })).sort().map((f) => join(dir, f));
+  const ids = new Set<string>();
+  for (const ex of (await readLabelled(files, { textOptional: true })).examples) if (ex.id !== undefined) ids.add(ex.id);
+  return ids;
 }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { nonNegativeIntArg, positiveNumberArg } from '../options.js';
-import { join } from 'node:path';
-import fg from 'fast-glob';
 import { loadClassifier } from '../../classifier.js';
 import { writeFileAtomic } from '../../io/atomic-writer.js';
 import { formatErrors, readLabelled, readPool } from '../../io/labelled.js';
+import { labelledIdsUnder } from '../../labels/label-set.js';
 import { suggestLabels } from '../../labels/suggest.js';
 import { detectScript } from '../../text/script.js';
 import { agreeLabels, formatAgreement } from '../../labels/agree.js';
@@ -31,12 +30,7 @@ export function registerLabelsCommand(program: Command): void {
     .requiredOption('-o, --output <file>', 'batch to label (JSONL: id, lang, text, suggest)')
     .action(async (opts: { pool: string[]; model?: string; labels?: string; n: number; seed: number; explore: number; output: string }) => {
       const pool = [...(await readPool(opts.pool)).entries()].map(([id, d]) => ({ id, text: d.text, lang: d.lang ?? detectScript(d.text) }));
-      const labelled = new Set<string>();
-      if (opts.labels) {
-        const files = (await fg('**/*.{jsonl,jsonl.gz}', { cwd: opts.labels, onlyFiles: true })).sort().map((f) => join(opts.labels!, f));
-        const r = await readLabelled(files, { textOptional: true });
-        for (const ex of r.examples) if (ex.id !== undefined) labelled.add(ex.id);
-      }
+      const labelled = opts.labels ? await labelledIdsUnder(opts.labels) : new Set<string>();
       let predictions;
       if (opts.model) {
         const clf = await loadClassifier(opts.model);
