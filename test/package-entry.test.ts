@@ -4,7 +4,7 @@
  * node_modules/topicmix symlink to the repo, in fresh node processes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,12 @@ beforeAll(() => {
 });
 
 describe('package entry', () => {
+  it('the bin (dist/cli/main.js) is executable with a node shebang, so npx topicmix runs it', () => {
+    const bin = join(ROOT, 'dist', 'cli', 'main.js');
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(bin).mode & 0o111).toBe(0o111);
+  });
+
   it(`require('topicmix') from CommonJS gets the API (node ${process.version})`, () => {
     const r = node(['-e', `const t = require('topicmix'); console.log(JSON.stringify({ loadClassifier: typeof t.loadClassifier, VERSION: t.VERSION }))`]);
     if (requireEsmSupported()) {
