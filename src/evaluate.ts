@@ -8,8 +8,8 @@ import type { BackendPreference } from './model/backend.js';
 import type { ErrorRecord, LabelledExample } from './types.js';
 
 export interface EvalOptions {
-  /** Model folder. */
-  model: string;
+  /** Model folder. Default: the shipped default model (as for classify). */
+  model?: string;
   /** Labelled JSONL files or globs. */
   data: string[];
   /** Label mapping files: their `test` files (relative to `dataRoot`) are evaluated with their labels mapped. */

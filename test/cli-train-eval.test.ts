@@ -191,3 +191,21 @@ describe.concurrent('eval', () => {
     expect(r.stderr).toContain(`topicmix: model: directory not found: ${missing}`);
   });
 });
+
+describe('eval without --model', () => {
+  it('evaluates the shipped default model, as classify does', async () => {
+    const dir = await caseDir();
+    const data = join(dir, 'default.jsonl');
+    await writeFile(
+      data,
+      `${JSON.stringify({ text: 'The striker scored twice as the team won the league title', label: 'sports' })}\n${JSON.stringify({ text: '央行宣布下调存款准备金率，股市应声上涨', label: 'business_finance' })}\n`,
+    );
+    const r = await runCli(['eval', '--data', data, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { model: string; n: number; accuracy: number };
+    expect(report.model).toBe(join(process.cwd(), 'models', 'default'));
+    expect(report.n).toBe(2);
+    expect(report.accuracy).toBe(1);
+  });
+});

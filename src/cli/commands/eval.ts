@@ -6,7 +6,7 @@ import type { BackendPreference } from '../../model/backend.js';
 import { backend, note } from '../options.js';
 
 interface EvalFlags {
-  model: string;
+  model?: string;
   data?: string[];
   map?: string[];
   labels?: string;
@@ -24,7 +24,7 @@ export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
     .description('evaluate a model on labelled JSONL: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE')
-    .requiredOption('--model <dir>', 'model folder')
+    .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--data <files...>', 'labelled JSONL files or globs')
     .option('--map <files...>', 'label mapping YAML files: evaluate their test files with mapped labels')
     .option('--labels <dir>', 'label set: evaluate its held-out pool-label rows (split heldout), joined with --pool')
@@ -39,7 +39,7 @@ export function registerEvalCommand(program: Command): void {
     .action(async (f: EvalFlags) => {
       if (!f.data && !f.map && !f.labels) throw new Error('eval: give --data FILE..., --map MAPPING... or --labels DIR --pool POOL...');
       const report = await evaluateModel({
-        model: f.model,
+        ...(f.model !== undefined && { model: f.model }),
         data: f.data ?? [],
         ...(f.map && { map: f.map }),
         ...(f.labels && { labels: f.labels }),
