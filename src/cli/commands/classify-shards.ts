@@ -40,8 +40,11 @@ export interface ShardedClassifyFlags extends ShardFlags {
 export function addShardOptions(cmd: Command): Command {
   return cmd
     .option('--output-dir <dir>', 'sharded output: DIR/part-IIIII.jsonl per shard, with .errors.jsonl, .report.json and a completion marker in DIR/.done/ (instead of -o)')
-    .option('--shard <i/n>', 'with --output-dir: run only shard i of n (from 0); default: SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when set')
-    .option('--shards <n>', 'with --output-dir: number of shards; without --shard (and outside a Slurm array) runs all of them in this process (default 1)', int('--shards', 1))
+    .option(
+      '--shard <i/n>',
+      'with --output-dir: run only shard i of n (from 0); default: the array task of Slurm (SLURM_ARRAY_TASK_ID), a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX)',
+    )
+    .option('--shards <n>', 'with --output-dir: number of shards; without --shard (and outside an array job) runs all of them in this process (default 1)', int('--shards', 1))
     .option('--resume', 'with --output-dir: skip shards already done with the same inputs and settings, redo unfinished ones', false)
     .option('--gzip', 'with --output-dir: write part-IIIII.jsonl.gz', false)
     .option('--report-tokenizer <name>', 'with --output-dir: token counter of the part reports (o200k | cl100k | chars | words)', REPORT_DEFAULTS.tokenizer)
