@@ -121,6 +121,18 @@ describe('optional warcio (WARC/WET input)', () => {
     expect(jsonl.stderr).toContain('read 1, tagged 1, errors 0');
     expect(jsonl.status).toBe(0);
   });
+
+  it('topicmix doctor says which backend runs and which optional parts are missing, with how to get them', () => {
+    const cli = join(ROOT, 'dist', 'cli', 'main.js');
+    const r = node(['--import', './register-no-warcio.mjs', cli, 'doctor']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`topicmix ${PKG.version}, node ${process.version} (${process.platform} ${process.arch})`);
+    expect(lines).toContain('backend cpu: usable');
+    expect(lines).toContain('warcio: missing (WARC / WET input); to get it: npm install warcio');
+    expect(lines.some((l) => /^backend auto: (tensorflow|wasm|cpu)$/.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^default model: .*models\/default \(\d+ labels\)$/);
+  });
 });
 
 describe('optional natural (Porter stemming)', () => {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { cliMessage } from './run-command.js';
 import { registerClassifyCommand } from './commands/classify.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerLabelsCommand } from './commands/labels.js';
 import { registerRebalanceCommand } from './commands/rebalance.js';
@@ -32,6 +33,7 @@ registerLabelsCommand(program);
 registerReportCommand(program);
 registerRebalanceCommand(program);
 registerSampleCommand(program);
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);
