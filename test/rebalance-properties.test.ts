@@ -94,6 +94,25 @@ describe('rebalance properties (200 random reports and targets)', () => {
     }
   });
 
+  it('amounts carry no floating-point noise: at most 15 significant digits (300000, not 300000.00000000006)', async () => {
+    let noisy = 0;
+    for (const seed of seeds) {
+      const { r } = await run(seed);
+      const amounts = [
+        r.totals.achieved,
+        r.totals.docs_expected,
+        ...[...r.cells, ...r.by_topic, ...r.by_lang, ...r.targets].flatMap((row) =>
+          Object.entries(row)
+            .filter(([k]) => k.endsWith('_amount'))
+            .map(([, v]) => v as number),
+        ),
+      ];
+      for (const x of amounts) expect(Number(x.toPrecision(15))).toBe(x);
+      noisy += r.cells.filter((c) => c.weight * c.available !== c.achieved_amount).length;
+    }
+    expect(noisy).toBeGreaterThan(0); // the unrounded products do carry noise in these reports
+  });
+
   it('on_shortfall: proportional meets every target share exactly, short or not (no floor)', async () => {
     let checked = 0;
     for (const seed of seeds) {

@@ -305,5 +305,20 @@ export async function rebalance(report: Report, spec: TargetSpec, opts: Rebalanc
   };
   if (temperature !== undefined) out.temperature = temperature;
   if (feedback !== undefined) out.feedback = feedback;
+  roundAmounts(out);
   return out;
+}
+
+/**
+ * Amounts (tokens, chars, documents) are written to 15 significant digits, the precision a double holds:
+ * sums of weight x size carry floating-point noise in the last digits (300000.00000000006 -> 300000).
+ */
+function roundAmounts(w: WeightsFile): void {
+  const r15 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(15)) : x);
+  w.totals.achieved = r15(w.totals.achieved);
+  w.totals.docs_expected = r15(w.totals.docs_expected);
+  const rows: Array<Record<string, unknown>> = [...w.cells, ...w.by_topic, ...w.by_lang, ...w.targets, ...w.shortfalls] as unknown as Array<Record<string, unknown>>;
+  for (const row of rows) {
+    for (const [k, v] of Object.entries(row)) if (k.endsWith('_amount') && typeof v === 'number') row[k] = r15(v);
+  }
 }
