@@ -142,3 +142,25 @@ describe('sample on a 100k-document synthetic corpus', () => {
     expect(errors[0]!.message).toMatch(/no weight for topic "a" in language "mixed"/);
   });
 });
+
+describe('documents without an id', () => {
+  it('are keyed by their text: the same mixture however the files are named or split', async () => {
+    const noId = (i: number, topic: string): string => JSON.stringify({ text: `document ${i} about ${topic}`, lang: 'en', topic, topic_score: 0.9, topics: [{ label: topic, score: 0.9 }] });
+    const lines = Array.from({ length: 3000 }, (_, i) => noId(i, i % 2 ? 'a' : 'b'));
+    const whole = join(dir, 'noid.jsonl');
+    const partA = join(dir, 'noid-a.jsonl');
+    const partB = join(dir, 'noid-b.jsonl');
+    await writeFile(whole, `${lines.join('\n')}\n`);
+    await writeFile(partA, `${lines.slice(0, 1234).join('\n')}\n`);
+    await writeFile(partB, `${lines.slice(1234).join('\n')}\n`);
+    const sorted = (s: string): string[] => s.split('\n').filter(Boolean).sort();
+    const a = await sample([whole], 7);
+    const b = await sample([`${dir}/./noid.jsonl`], 7); // the path as typed is not part of the key
+    const c = await sample([partB, partA], 7);
+    expect(a.stats.without_id).toBe(3000);
+    expect(a.stats.written_lines).toBeGreaterThan(0);
+    expect(b.out).toBe(a.out);
+    expect(sorted(c.out)).toEqual(sorted(a.out));
+    expect((await sample([whole], 8)).out).not.toBe(a.out);
+  });
+});

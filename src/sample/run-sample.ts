@@ -45,14 +45,15 @@ export interface SampleStats extends ScanCounts {
 }
 
 /**
- * The key that decides a document's draw: its id when it has one (so the draw does not depend on
- * which shard or line it is in), else its file and line.
+ * The key that decides a document's draw: its id when it has one, else its text. Neither depends on
+ * how the files are named or split into shards, or on which model tagged them, so the same corpus
+ * gives the same mixture; identical texts without ids get the same draw.
  */
-export function sampleKey(obj: Record<string, unknown>, idField: string, file: string, line: number): { key: string; id: string | null } {
+export function sampleKey(obj: Record<string, unknown>, idField: string, text: string): { key: string; id: string | null } {
   const v = obj[idField];
   if (typeof v === 'string' && v.length > 0) return { key: `id\u0000${v}`, id: v };
   if (typeof v === 'number' && Number.isFinite(v)) return { key: `id\u0000${v}`, id: String(v) };
-  return { key: `pos\u0000${file}\u0000${line}`, id: null };
+  return { key: `text\u0000${text}`, id: null };
 }
 
 /** Stream tagged files once and write each document floor(w) or floor(w)+1 times per its cell's weight. */
@@ -97,7 +98,7 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
             ),
           );
         }
-        const { key, id } = sampleKey(doc.fields, opts.idField, doc.source.file, doc.source.line);
+        const { key, id } = sampleKey(doc.fields, opts.idField, doc.text);
         if (id === null) withoutId++;
         const n = copiesFor(stats.weight, uniform(key, opts.seed));
         const chars = countChars(doc.text);

@@ -32,7 +32,7 @@ export function registerSampleCommand(program: Command): void {
     .option('-o, --output <file>', 'mixture JSONL (.gz compresses; - = stdout)', '-')
     .option('--seed <n>', 'seed of the per-document draws', nonNegativeIntArg, 0)
     .option('--manifest', 'write {id, file, line, copies, topic, lang} per kept document instead of the documents')
-    .option('--id-field <name>', 'document id field: the draw depends on (seed, id) only, so shards agree; without an id, on file and line', 'id')
+    .option('--id-field <name>', 'document id field: the draw depends on (seed, id) only, so shards agree; without an id, on (seed, text)', 'id')
     .option('--text-field <name>', 'field holding the document text', REPORT_DEFAULTS.textField)
     .option('--errors <file>', 'write bad input lines as JSONL error records')
     .option('--stats <file>', 'write per-cell counts (documents in, kept, copies out, expected) as JSON')
@@ -69,7 +69,7 @@ export function registerSampleCommand(program: Command): void {
               `kept ${kept} documents as ${copies} copies (expected ${expected.toFixed(1)}), wrote ${stats.written_lines} lines\n`,
           );
           if (stats.without_id > 0) {
-            process.stderr.write(`topicmix sample: note: ${stats.without_id} documents have no "${opts.idField}"; their draws depend on file name and line\n`);
+            process.stderr.write(`topicmix sample: note: ${stats.without_id} documents have no "${opts.idField}"; their draws are keyed by their text (identical texts get the same draw)\n`);
           }
         } catch (err) {
           await out?.abort();
