@@ -1,12 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { isGzipPath } from '../io/inputs.js';
 import type { ScanProgress } from '../report/scan-tagged.js';
 import { progressBar, type Progress } from './progress.js';
 
 /**
- * A progress bar over input files by bytes, fed by a scan's onProgress (drawn only when stderr is a
- * terminal). Gzipped files advance when they finish: their decompressed position does not map onto the
- * compressed size.
+ * A progress bar over input files by their stored bytes (compressed bytes for .gz), fed by a scan's
+ * onProgress; drawn only when stderr is a terminal.
  */
 export class InputProgress {
   private done = 0;
@@ -15,16 +13,14 @@ export class InputProgress {
   private constructor(
     private readonly bar: Progress | null,
     private readonly sizes: number[],
-    private readonly gz: boolean[],
   ) {}
 
   static async start(files: string[], label: string, enabled: boolean): Promise<InputProgress> {
-    if (!enabled || process.stderr.isTTY !== true) return new InputProgress(null, [], []);
+    if (!enabled || process.stderr.isTTY !== true) return new InputProgress(null, []);
     const sizes = await Promise.all(files.map(async (f) => (f === '-' ? 0 : ((await stat(f).catch(() => null))?.size ?? 0))));
     const total = sizes.reduce((a, b) => a + b, 0);
-    const bar = progressBar(Math.max(total, 1), `${label} [{bar}] {percentage}% | {lines} lines | ETA {eta_formatted}`);
-    bar.update(0, { lines: 0 });
-    return new InputProgress(bar, sizes, files.map(isGzipPath));
+    const bar = progressBar(Math.max(total, 1), `${label} [{bar}] {percentage}% | {lines} lines | ETA {eta_formatted}`, { lines: 0 });
+    return new InputProgress(bar, sizes);
   }
 
   readonly update = (p: ScanProgress): void => {
@@ -34,7 +30,7 @@ export class InputProgress {
       this.bar.update(this.done, { lines: p.lines });
       return;
     }
-    const within = this.gz[p.fileIndex] ? 0 : Math.min(p.offset, this.sizes[p.fileIndex] ?? 0);
+    const within = Math.min(p.offset, this.sizes[p.fileIndex] ?? 0);
     this.bar.update(this.done + within, { lines: p.lines });
   };
 

@@ -45,8 +45,11 @@ export interface ClassifyFilesOptions extends PredictOptions {
   unordered?: boolean;
   /** Called once the model is loaded (in every worker), before the first batch: the tfjs backend in use. */
   onStart?: (info: { backend: string; workers: number }) => void;
-  /** Called after each batch with the running counts. */
-  onProgress?: (counts: ClassifyCounts) => void;
+  /**
+   * Called after each batch with the running counts and how far the inputs have been read, in bytes as
+   * stored (compressed bytes for .gz; stdin counts 0): compare it with the inputs' sizes for a progress bar.
+   */
+  onProgress?: (counts: ClassifyCounts, storedBytes: number) => void;
   /**
    * Count every written document for a report in the same pass (see `onCounted`): the tokenizer by name,
    * the group field, and whether topic terms are collected.
@@ -78,10 +81,16 @@ export class TooManyErrors extends Error {
 
 type SourceBatch = { lines: RawLine[]; read: ReadOptions } | { records: WarcDoc[]; read: ReadOptions };
 
-async function* jsonlBatches(path: string, read: ReadOptions, maxLineBytes: number | undefined, range?: { start: number; end: number }): AsyncGenerator<SourceBatch> {
+async function* jsonlBatches(
+  path: string,
+  read: ReadOptions,
+  maxLineBytes: number | undefined,
+  range: { start: number; end: number } | undefined,
+  onStoredBytes: (bytes: number) => void,
+): AsyncGenerator<SourceBatch> {
   // 256 KB reads: batches of ~1,000 short documents keep each batch's output string small (large strings
   // live in V8's large-object space until a full GC; 1 MB batches raised peak RSS by ~40 MB on 1 GB)
-  const opts = { maxLineBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, highWaterMark: 256 * 1024, ...(range && { range }) };
+  const opts = { maxLineBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, highWaterMark: 256 * 1024, ...(range && { range }), onStoredBytes };
   for await (const lines of readLineBatches(path, opts)) yield { lines, read };
 }
 
@@ -171,6 +180,9 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     return runBatch(inline!, b);
   };
   const jsonlRead: ReadOptions = { field, ...(options.htmlField !== undefined && { htmlField: options.htmlField }), ...(options.dropHtml && { dropHtml: true }) };
+  // how far the inputs have been read, in stored bytes: files finished + the current one
+  let storedDone = 0;
+  let storedPos = 0;
   // batches in flight, oldest first: results are written in input order whatever finishes first (unless unordered)
   const inFlight: Promise<BatchResult>[] = [];
   const maxInFlight = pool ? 2 * pool.size : 1;
@@ -204,7 +216,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
       const w = out.write(r.out);
       if (w) await w;
     }
-    options.onProgress?.(counts);
+    options.onProgress?.(counts, storedDone + storedPos);
     if (stop) throw new TooManyErrors(counts, options.maxErrors!);
   };
 
@@ -223,22 +235,34 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     for (const file of files) {
       const range = typeof file === 'string' ? undefined : { start: file.start, end: file.end };
       const path = typeof file === 'string' ? file : file.path;
+      storedDone += storedPos;
+      storedPos = 0;
       const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
       if (pool && !range && path !== '-' && !isGzipPath(path) && !isWarcPath(path)) {
         // workers split the lines too: this thread reads the file, cuts it where the planner cut it into
         // pieces (aligned to lines as byte ranges are) and moves each piece's bytes to a worker
-        const cuts = planPieces({ path, size: await fileSize(path) }, PIECE_BYTES).map((p) => p.end);
+        const size = await fileSize(path);
+        const cuts = planPieces({ path, size }, PIECE_BYTES).map((p) => p.end);
         for await (const item of readLineAlignedChunks(path, { cuts, maxLineBytes })) {
+          // before the bytes move to a worker (which detaches them)
+          if ('chunk' in item) storedPos = item.chunk.offset + item.chunk.bytes.length;
           inFlight.push('chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlRead) : tag({ lines: item.lines, read: jsonlRead }));
           while (inFlight.length >= maxInFlight) await drainOne();
         }
+        storedPos = size;
         continue;
       }
-      const batches = isWarcPath(path) && !range ? warcBatches(path, field, counts, options.maxLineBytes) : jsonlBatches(path, jsonlRead, options.maxLineBytes, range);
+      const batches =
+        isWarcPath(path) && !range
+          ? warcBatches(path, field, counts, options.maxLineBytes)
+          : jsonlBatches(path, jsonlRead, options.maxLineBytes, range, (b) => {
+              storedPos = b;
+            });
       for await (const batch of batches) {
         inFlight.push(tag(batch));
         while (inFlight.length >= maxInFlight) await drainOne();
       }
+      if (path !== '-') storedPos = range ? range.end - range.start : await fileSize(path);
     }
     while (inFlight.length) await drainOne();
     await out.commit();

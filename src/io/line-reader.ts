@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
+import { createReadStream, ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -43,6 +43,11 @@ export interface ReadLinesOptions {
    * injected streams cannot be read from the middle: a range there is an InputError naming the file.
    */
   range?: { start: number; end: number };
+  /**
+   * Called after each batch with the bytes read so far from the file as stored (compressed bytes for
+   * `.gz`): what a progress bar measures against the file's size. Not called for stdin or streams.
+   */
+  onStoredBytes?: (bytes: number) => void;
 }
 
 const NL = 10;
@@ -346,6 +351,7 @@ export async function* readLineBatches(file: string, opts: ReadLinesOptions = {}
       if (chunk.length === 0) continue;
       const out: RawLine[] = [];
       splitter.push(chunk, out);
+      if (opts.onStoredBytes && source instanceof ReadStream) opts.onStoredBytes(source.bytesRead);
       if (out.length > 0) yield out;
     }
     const out: RawLine[] = [];

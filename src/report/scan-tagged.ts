@@ -16,7 +16,7 @@ export interface ScanOptions {
   onProgress?: (p: ScanProgress) => void;
 }
 
-/** Where a scan is: file `fileIndex` of `files`, `offset` bytes into it (of its stored bytes), `lines` read in all. */
+/** Where a scan is: file `fileIndex` of `files`, `offset` bytes into it as stored (compressed bytes for .gz), `lines` read in all. */
 export interface ScanProgress {
   fileIndex: number;
   offset: number;
@@ -41,10 +41,12 @@ export interface ScanCounts {
 /** Stream tagged JSONL files once, handing each good document and each bad line to the handlers. */
 export async function scanTaggedFiles(files: string[], opts: ScanOptions, handlers: ScanHandlers): Promise<ScanCounts> {
   const counts: ScanCounts = { read: 0, counted: 0, errors: 0 };
-  const readOpts = opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes };
+  let stored = 0;
+  const readOpts = { ...(opts.maxLineBytes !== undefined && { maxLineBytes: opts.maxLineBytes }), onStoredBytes: (b: number) => void (stored = b) };
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
     handlers.onFile?.(file);
+    stored = 0;
     for await (const batch of readLineBatches(file, readOpts)) {
       for (const raw of batch) {
         counts.read++;
@@ -70,8 +72,7 @@ export async function scanTaggedFiles(files: string[], opts: ScanOptions, handle
         }
         if (pending !== undefined) await pending;
       }
-      const last = batch[batch.length - 1]!;
-      opts.onProgress?.({ fileIndex: i, offset: last.byteOffset + last.byteLength, lines: counts.read, fileDone: false });
+      opts.onProgress?.({ fileIndex: i, offset: stored, lines: counts.read, fileDone: false });
     }
     opts.onProgress?.({ fileIndex: i, offset: 0, lines: counts.read, fileDone: true });
   }

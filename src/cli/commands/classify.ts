@@ -18,6 +18,7 @@ interface ClassifyFlags extends ShardedClassifyFlags {
   htmlField?: string;
   dropHtml: boolean;
   maxDocBytes?: number;
+  progress: boolean;
 }
 
 export function registerClassifyCommand(program: Command): void {
@@ -45,7 +46,8 @@ export function registerClassifyCommand(program: Command): void {
     .option('--unordered', 'with workers: write batches as they finish, not in input order', false)
     .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), PREDICT_DEFAULTS.batchSize)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
-    .option('--verbose', 'print the backend and timing', false);
+    .option('--verbose', 'print the backend and timing', false)
+    .option('--no-progress', 'no progress bar (it is drawn only when stderr is a terminal)');
   // --- sharded output (src/executor/) ---
   addShardOptions(cmd);
   // --- end of sharded output ---
@@ -62,9 +64,12 @@ export function registerClassifyCommand(program: Command): void {
       if (f.verbose)
         note(`model ${clf.dir} (${clf.labels.length} labels), backend ${s.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
     };
-    const total = await plainBytes(files);
-    const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | eta {eta}s') : undefined;
-    const onProgress = (c: ClassifyCounts): void => bar?.update(Math.min(total, c.bytes), { docs: c.read, rate: Math.round(c.read / ((performance.now() - t0) / 1000)) });
+    const total = f.progress ? await storedBytes(files) : 0;
+    const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | {mbs} MB/s | ETA {eta_formatted}', { docs: 0, rate: 0, mbs: '0.0' }) : undefined;
+    const onProgress = (c: ClassifyCounts, stored: number): void => {
+      const s = (performance.now() - t0) / 1000;
+      bar?.update(Math.min(total, stored), { docs: c.read, rate: Math.round(c.read / s), mbs: (c.bytes / s / 1e6).toFixed(1) });
+    };
     let counts: ClassifyCounts;
     try {
       counts = await classifyFiles(clf, {
@@ -113,12 +118,12 @@ async function defaultWorkers(inputs: string[]): Promise<number> {
   }
 }
 
-/** Total size of the uncompressed input files, for the progress bar (0 when unknown: stdin, .gz). */
-async function plainBytes(inputs: string[]): Promise<number> {
+/** Total stored size of the input files (compressed for .gz), for the progress bar; 0 when unknown (stdin) or not a terminal. */
+async function storedBytes(inputs: string[]): Promise<number> {
   if (!process.stderr.isTTY) return 0;
   try {
     const files = await resolveInputs(inputs);
-    if (files.some((f) => f === '-' || f.endsWith('.gz'))) return 0;
+    if (files.includes('-')) return 0;
     let total = 0;
     for (const f of files) total += (await stat(f)).size;
     return total;
