@@ -6,6 +6,7 @@ import { Featurizer, type FeaturizerConfig } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { formatErrors, readLabelled, readPool } from './io/labelled.js';
 import { writeFileAtomic } from './io/atomic-writer.js';
+import { fileHashes, portablePath } from './io/file-identity.js';
 import { loadLabelSet } from './labels/label-set.js';
 import { taxonomyLabels, taxonomyNames } from './labels/taxonomy.js';
 import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
@@ -199,9 +200,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       batchSize,
       classWeight,
       dataHash: dataHash(train),
-      trainFiles: files,
-      devFiles: options.dev ?? [],
-      mappings: maps.map((m) => m.file),
+      trainFiles: files.map((f) => portablePath(f, dataRoot)),
+      devFiles: (options.dev ?? []).map((f) => portablePath(f, dataRoot)),
+      mappings: maps.map((m) => portablePath(m.file, dataRoot)),
+      fileHashes: await fileHashes([...files, ...(options.dev ?? []), ...maps.map((m) => m.file)], dataRoot),
       nTrain: train.length,
       nDev: devExamples.length,
       history: result.history.map((h) => ({ epoch: h.epoch, loss: round(h.loss), ...(h.devAccuracy !== undefined && { devAccuracy: round(h.devAccuracy) }) })),

@@ -209,3 +209,24 @@ describe('eval without --model', () => {
     expect(report.accuracy).toBe(1);
   });
 });
+
+describe('portable model files', () => {
+  it('model.json names its training files without absolute paths, with their sha256', async () => {
+    const dir = await caseDir();
+    const data = join(dir, 'train.jsonl');
+    await writeJsonl(data, tinyLabelled());
+    const out = join(dir, 'm');
+    const r = await runCli(['train', '--data', data, '--out', out, '--buckets', '4096', '--data-root', dir]);
+    expect(r.code).toBe(0);
+    const text = await readFile(join(out, 'model.json'), 'utf8');
+    expect(text).not.toContain(dir);
+    const training = (JSON.parse(text) as { userDefinedMetadata: { topicmix: { training: { trainFiles: string[]; fileHashes: Record<string, string> } } } }).userDefinedMetadata.topicmix.training;
+    expect(training.trainFiles).toEqual(['train.jsonl']);
+    const { createHash } = await import('node:crypto');
+    expect(training.fileHashes).toEqual({
+      'train.jsonl': `sha256:${createHash('sha256')
+        .update(await readFile(data))
+        .digest('hex')}`,
+    });
+  });
+});

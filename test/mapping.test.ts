@@ -43,6 +43,8 @@ describe('label mappings', () => {
     const r = await trainModel({ data: [data], map: [f], out: join(dir, 'model'), buckets: 1024 });
     expect(r.meta.labels).toEqual(['leisure', 'money']);
     expect(r.meta.training.nTrain).toBe(TINY_EXAMPLES.filter((e) => e.label !== 'tech').length);
-    expect(r.meta.training.mappings).toEqual([f]);
+    // recorded without its absolute path: outside the data root and the working directory, by file name
+    expect(r.meta.training.mappings).toEqual(['m.yaml']);
+    expect(r.meta.training.trainFiles).toEqual(['d.jsonl']);
   });
 });

@@ -32,10 +32,13 @@ export interface TrainingRecord {
   classWeight: 'none' | 'balanced';
   /** sha256 over the training examples (text, labels, weight) in order */
   dataHash: string;
+  /** Training files as given, relative to the data root or the working directory (never absolute). */
   trainFiles: string[];
   devFiles: string[];
   /** label mapping files applied */
   mappings: string[];
+  /** sha256 of every training, dev and mapping file, by the same portable path. */
+  fileHashes?: Record<string, string>;
   nTrain: number;
   nDev: number;
   history: { epoch: number; loss: number; devAccuracy?: number }[];
