@@ -28,6 +28,7 @@ const { loadMapping, mappingFiles, applyMapping } = await lib('labels/mapping.js
 const { loadTaxonomy } = await lib('labels/taxonomy.js');
 const { computeMetrics, metricsByGroup } = await lib('eval/metrics.js');
 const { writeFileAtomic } = await lib('io/atomic-writer.js');
+const { fileHashes } = await lib('io/file-identity.js');
 const { extractMainText } = await lib('extract/html-text.js');
 const { readModelParams, writeModelDir } = await lib('io/model-files.js');
 const { useBackend } = await lib('model/backend.js');
@@ -212,10 +213,21 @@ console.error(`trained ${folds + 1 + curve.length} models in ${((performance.now
 await useBackend('cpu');
 const { params, meta: trainedMeta } = await readModelParams(fullDir);
 const scaled = { ...params, W: params.W.map((x) => x / temperature), b: params.b.map((x) => x / temperature) };
-const trainFilesRel = trainedMeta.training.trainFiles.map((f) => (f.startsWith(dataRoot) ? relative(dataRoot, f) : f.startsWith(tmpRoot) ? 'labels/default/web/*.jsonl (split train, joined with web_pool)' : relative(root, f)));
+// trainModel records portable paths (relative to the data root or here) with their sha256; the web rows
+// went through a temp file (web-N.jsonl): name the label files they came from instead, with their hashes
+const isWebTemp = (f) => /^web-\d+\.jsonl$/.test(f);
+const webLabel = 'labels/default/web/*.jsonl (split train, joined with web_pool)';
+const trainFilesRel = trainedMeta.training.trainFiles.map((f) => (isWebTemp(f) ? webLabel : f));
+const hashes = Object.fromEntries(Object.entries(trainedMeta.training.fileHashes ?? {}).filter(([f]) => !isWebTemp(f)));
+Object.assign(hashes, await fileHashes([join(labelsDir, 'web', '*.jsonl')], dataRoot));
 const finalMeta = {
   ...trainedMeta,
-  training: { ...trainedMeta.training, trainFiles: [...new Set(trainFilesRel)], mappings: trainedMeta.training.mappings.map((f) => relative(root, f)), webWeight },
+  training: {
+    ...trainedMeta.training,
+    trainFiles: [...new Set(trainFilesRel)],
+    fileHashes: Object.fromEntries(Object.entries(hashes).sort((x, y) => (x[0] < y[0] ? -1 : 1))),
+    webWeight,
+  },
   calibration,
 };
 await writeModelDir(args.out, scaled, finalMeta, args.quantize);
