@@ -185,7 +185,10 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
     );
   }
   if (terms.some((s) => s.max_error > 0)) {
-    notes.push(`Top terms are approximate: each topic keeps at most ${2 * report.settings.term_capacity} term counters ` + '(Misra-Gries); counts are lower bounds within max_error of the truth.');
+    notes.push(
+      `Top terms are approximate: each topic keeps ${report.settings.term_capacity} term counters (settings.term_capacity; up to ${2 * report.settings.term_capacity} between prunes, Misra-Gries); ` +
+        'counts are lower bounds within max_error of the truth.',
+    );
   }
   const isGrouped = report.settings.group_by !== null;
   return {
