@@ -3,13 +3,11 @@
  * its import graph. The same featurizer, scorer and prediction rules as `loadClassifier` in Node, so the
  * probabilities are the same; the model is fetched from a URL (model.json + weights.bin).
  */
-import { Featurizer, IdBuffer, type FeaturizerPlugins } from './features/featurizer.js';
-import { PREDICT_DEFAULTS } from './defaults.js';
+import { Featurizer, type FeaturizerPlugins } from './features/featurizer.js';
 import type { ModelMetadata } from './model/metadata.js';
 import { SparseScorer } from './model/sparse-scorer.js';
-import { makePrediction, resolvePredictOptions, textOf, type DocInput, type PredictOptions } from './model/prediction.js';
-import { scoreTexts, type ScoredBatch } from './model/score-texts.js';
-import type { Prediction } from './types.js';
+import { resolvePredictOptions, type PredictOptions } from './model/prediction.js';
+import { TextClassifier } from './model/text-classifier.js';
 import { tf, useBrowserBackend, type BrowserBackend } from './browser/backend.js';
 import { fetchModelFiles, type FetchLike } from './browser/fetch-model.js';
 
@@ -35,70 +33,18 @@ export interface BrowserLoadOptions extends PredictOptions {
 }
 
 /** A loaded topic classifier in the browser. Create it with `loadBrowserClassifier`. */
-export class BrowserClassifier {
-  readonly labels: readonly string[];
-  readonly metadata: ModelMetadata;
-  readonly backend: BrowserBackend;
-  /** URL of the model folder */
-  readonly url: string;
-  readonly batchSize: number;
-  private readonly featurizer: Featurizer;
-  private readonly scorer: SparseScorer;
-  private readonly defaults: Required<PredictOptions>;
-  private readonly buf = new IdBuffer(1 << 16);
-
+export class BrowserClassifier extends TextClassifier {
   /** @internal use loadBrowserClassifier */
-  constructor(url: string, meta: ModelMetadata, featurizer: Featurizer, scorer: SparseScorer, backend: BrowserBackend, options: BrowserLoadOptions) {
-    this.url = url;
-    this.metadata = meta;
-    this.labels = meta.labels;
-    this.featurizer = featurizer;
-    this.scorer = scorer;
-    this.backend = backend;
-    this.batchSize = options.batchSize ?? PREDICT_DEFAULTS.batchSize;
-    this.defaults = resolvePredictOptions(options);
-  }
-
-  /** Classifies one text (synchronous). */
-  classify(doc: DocInput, options?: PredictOptions): Prediction {
-    return this.predictTexts([textOf(doc)], options)[0]!;
-  }
-
-  /** Classifies many documents, in tfjs batches of `batchSize`, letting the page breathe between batches. */
-  async classifyBatch(docs: readonly DocInput[], options?: PredictOptions): Promise<Prediction[]> {
-    const out: Prediction[] = [];
-    for (let i = 0; i < docs.length; i += this.batchSize) {
-      out.push(...this.predictTexts(docs.slice(i, i + this.batchSize).map(textOf), options));
-      if (i + this.batchSize < docs.length) await new Promise((r) => setTimeout(r, 0));
-    }
-    return out;
-  }
-
-  /** Predictions for a batch of texts (featurize, one tfjs call, build the prediction objects). */
-  predictTexts(texts: readonly string[], options?: PredictOptions): Prediction[] {
-    const opts = this.predictOptions(options);
-    const { probs, scripts, chunks } = this.scoreTexts(texts);
-    const K = this.labels.length;
-    return texts.map((_, i) => {
-      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts, this.metadata.abstain);
-      if (chunks[i]! > 1) p.chunks = chunks[i]!;
-      return p;
-    });
-  }
-
-  /** Probabilities [n, K] in label order, scripts and chunk counts for a batch of texts. */
-  scoreTexts(texts: readonly string[]): ScoredBatch {
-    return scoreTexts(this.featurizer, this.scorer, texts, this.buf);
-  }
-
-  /** Resolved prediction options (the loaded defaults overridden by `options`). */
-  predictOptions(options?: PredictOptions): Required<PredictOptions> {
-    return options ? resolvePredictOptions(options, this.defaults) : this.defaults;
-  }
-
-  /** Frees the model's tensors. */
-  dispose(): void {
-    this.scorer.dispose();
+  constructor(
+    /** URL of the model folder */
+    readonly url: string,
+    meta: ModelMetadata,
+    featurizer: Featurizer,
+    scorer: SparseScorer,
+    readonly backend: BrowserBackend,
+    options: BrowserLoadOptions,
+  ) {
+    super(meta, featurizer, scorer, options);
   }
 }
 
