@@ -31,35 +31,19 @@ export function collect(v: string, prev: string[] = []): string[] {
 }
 
 // Parsers that leave the flag name to commander's message ("option '--x <n>' argument 'v' is invalid. must be ...")
-export function probabilityArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number in [0, 1]');
-  return n;
+function numberArg(what: string, ok: (n: number) => boolean): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!ok(n)) throw new InvalidArgumentError(`must be ${what}`);
+    return n;
+  };
 }
 
-export function nonNegativeIntArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
-
-export function positiveIntArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-export function positiveNumberArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
-export function nonNegativeNumberArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
-  return n;
-}
+export const probabilityArg = numberArg('a number in [0, 1]', (n) => Number.isFinite(n) && n >= 0 && n <= 1);
+export const nonNegativeIntArg = numberArg('a non-negative integer', (n) => Number.isSafeInteger(n) && n >= 0);
+export const positiveIntArg = numberArg('a positive integer', (n) => Number.isInteger(n) && n >= 1);
+export const positiveNumberArg = numberArg('a positive number', (n) => Number.isFinite(n) && n > 0);
+export const nonNegativeNumberArg = numberArg('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
 
 /** Messages on stderr: stdout carries results only. */
 export function note(msg: string): void {
