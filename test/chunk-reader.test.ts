@@ -40,7 +40,7 @@ describe('readLineAlignedChunks', () => {
       }
       const chunks: RawLine[][] = [];
       let fellBack = false;
-      for await (const item of readLineAlignedChunks(file, { cuts: pieces.map((p) => p.end), maxLineBytes, readBytes: 1 + Math.floor(r() * 700) })) {
+      for await (const item of readLineAlignedChunks(file, { size: Buffer.byteLength(content), cuts: pieces.map((p) => p.end), maxLineBytes, readBytes: 1 + Math.floor(r() * 700) })) {
         if ('chunk' in item) {
           const lines = splitChunk({ ...item.chunk, maxLineBytes });
           chunks.push(lines);

@@ -243,7 +243,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
         // pieces (aligned to lines as byte ranges are) and moves each piece's bytes to a worker
         const size = await fileSize(path);
         const cuts = planPieces({ path, size }, PIECE_BYTES).map((p) => p.end);
-        for await (const item of readLineAlignedChunks(path, { cuts, maxLineBytes })) {
+        for await (const item of readLineAlignedChunks(path, { size, cuts, maxLineBytes })) {
           // before the bytes move to a worker (which detaches them)
           if ('chunk' in item) storedPos = item.chunk.offset + item.chunk.bytes.length;
           inFlight.push('chunk' in item ? pool.processChunk({ ...item.chunk, maxLineBytes }, jsonlRead) : tag({ lines: item.lines, read: jsonlRead }));

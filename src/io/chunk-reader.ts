@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { InputError } from './inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from './line-reader.js';
 
@@ -38,18 +37,12 @@ function concat(parts: Buffer[], length: number): Uint8Array {
  * for newlines. The chunks follow the planner's cuts (`cuts`: the ends of the pieces from
  * executor/shard-plan.ts `planPieces`, the same cut as shards use): like a byte range, a chunk holds the
  * lines that start before its cut, so the chunk of piece i has exactly the lines a range read of piece i
- * gives. A line longer than `maxLineBytes` is not buffered: from the chunk holding it on, the file is read
+ * gives (`size`: the file's size, which the planner read). A line longer than `maxLineBytes` is not buffered: from the chunk holding it on, the file is read
  * by readLineBatches over the rest of the file (which skips it and reports it exactly as a one-thread run does).
  */
-export async function* readLineAlignedChunks(file: string, opts: { cuts: readonly number[]; maxLineBytes?: number; readBytes?: number }): AsyncGenerator<ChunkOrLines> {
+export async function* readLineAlignedChunks(file: string, opts: { size: number; cuts: readonly number[]; maxLineBytes?: number; readBytes?: number }): AsyncGenerator<ChunkOrLines> {
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (err) {
-    throw new InputError(file, `cannot open ${file}: ${(err as Error).message}`);
-  }
-  const cuts = opts.cuts;
+  const { size, cuts } = opts;
   let next = 0; // index of the next cut
   let line = 0;
   let offset = 0; // file offset of the pending bytes
