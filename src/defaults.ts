@@ -141,6 +141,11 @@ export interface ReportDefaults {
   termCapacity: number;
   /** Top terms listed per topic and script: 15. */
   topTerms: number;
+  /**
+   * md/html output shows the top terms of a topic x script cell only when it has at least this many
+   * documents (below it, terms that one or two documents happen to contain lead the list): 20.
+   */
+  minTermDocs: number;
 }
 
 /** How tagged documents are counted into a report (`buildReport`, `topicmix report`, sharded runs). */
@@ -151,4 +156,5 @@ export const REPORT_DEFAULTS: Readonly<ReportDefaults> = Object.freeze({
   uncertainBelow: 0.5,
   termCapacity: 500,
   topTerms: 15,
+  minTermDocs: 20,
 });

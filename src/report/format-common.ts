@@ -1,4 +1,59 @@
+import { REPORT_DEFAULTS } from '../defaults.js';
 import type { Report } from './report-types.js';
+
+/** What md and html output show (the counting settings are fixed in the report). */
+export interface FormatOptions {
+  /** Top terms of a topic x script cell with fewer documents are hidden: REPORT_DEFAULTS.minTermDocs. */
+  minTermDocs?: number;
+}
+
+export function minTermDocsOf(o: FormatOptions): number {
+  return o.minTermDocs ?? REPORT_DEFAULTS.minTermDocs;
+}
+
+/** How a topic is shown: the model's display names when it has them, else the id. */
+export interface TopicDisplay {
+  id: string;
+  /** "Business & Finance / 商业财经" (the names the model has), or the id. */
+  name: string;
+  /** Two-line form for chart labels: the English (or only) name, and the Chinese name under it. */
+  line1: string;
+  line2?: string;
+  /** True when the model gave a name (then the id is worth showing next to it). */
+  named: boolean;
+}
+
+/** Display names of the report's topics, from `model.label_names` (read from the model with --model). */
+export function topicDisplay(report: Report): (id: string) => TopicDisplay {
+  const names = report.model.label_names ?? {};
+  return (id) => {
+    const n = Object.hasOwn(names, id) ? names[id] : undefined;
+    const en = n?.en;
+    const zh = n?.zh;
+    if (en === undefined && zh === undefined) return { id, name: id, line1: id, named: false };
+    if (en !== undefined && zh !== undefined) return { id, name: `${en} / ${zh}`, line1: en, line2: zh, named: true };
+    const only = (en ?? zh)!;
+    return { id, name: only, line1: only, named: true };
+  };
+}
+
+/** Which top-term cells (topic x script) md/html output hides, and the message that says so. */
+export function hiddenTermCells(report: Report, minDocs: number): { hidden: Set<string>; note: string | null } {
+  const small = report.summary.top_terms.filter((t) => t.docs < minDocs);
+  const hidden = new Set(small.map((t) => termCellKey(t.topic, t.script)));
+  const name = topicDisplay(report);
+  const note =
+    small.length === 0
+      ? null
+      : `Top terms hidden for ${small.length} topic x script cell(s) with fewer than ${minDocs} documents (--min-term-docs), where terms that one or two documents happen to contain lead the list: ` +
+        small.map((t) => `${name(t.topic).name} ${t.script} (${fmtInt(t.docs)} docs)`).join(', ') +
+        '.';
+  return { hidden, note };
+}
+
+export function termCellKey(topic: string, script: string): string {
+  return `${topic}\u0000${script}`;
+}
 
 export function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');

@@ -1,4 +1,4 @@
-import { countsLine, fmtInt, fmtNum, fmtPct, langsOf, modelLine, sparkline, type Comparison } from './format-common.js';
+import { countsLine, fmtInt, fmtNum, fmtPct, hiddenTermCells, langsOf, minTermDocsOf, modelLine, sparkline, termCellKey, topicDisplay, type Comparison, type FormatOptions } from './format-common.js';
 import { TERM_SCRIPTS, type Report, type SummaryRow, type TermScript } from './report-types.js';
 
 function cell(s: string): string {
@@ -28,16 +28,24 @@ function measureCols(r: SummaryRow): string[] {
 const MEASURE_HEAD = ['docs', 'docs %', 'tokens', 'tokens %', 'chars %', 'soft docs %', 'soft tokens %', 'mean conf.', 'uncertain', 'confidence 0→1'];
 
 /** Markdown summary for pasting into docs. */
-export function formatMarkdown(report: Report, comparison: Comparison | null = null): string {
+export function formatMarkdown(report: Report, comparison: Comparison | null = null, options: FormatOptions = {}): string {
   const s = report.summary;
   const out: string[] = [];
+  const display = topicDisplay(report);
+  // The model's display name with the id (what target.yaml uses) after it, or just the id.
+  const name = (id: string): string => {
+    const d = display(id);
+    return d.named ? `${d.name} (${d.id})` : d.id;
+  };
+  const minTermDocs = minTermDocsOf(options);
+  const { hidden, note: hiddenNote } = hiddenTermCells(report, minTermDocs);
   out.push('# Topic report', '');
   out.push(`- Model: ${modelLine(report)}`);
   out.push(`- Tokenizer: \`${report.settings.tokenizer}\` (${report.settings.tokenizer_description})`);
   out.push(`- Inputs: ${report.inputs.length} file(s); ${countsLine(report)}`);
   out.push(`- Totals: ${fmtInt(s.totals.docs)} docs, ${fmtInt(s.totals.chars)} chars, ${fmtInt(s.totals.tokens)} tokens`);
   out.push(`- Uncertain: top probability below ${report.settings.uncertain_below} or no topic`);
-  for (const n of s.notes) out.push(`- Note: ${n}`);
+  for (const n of [...s.notes, ...(hiddenNote === null ? [] : [hiddenNote])]) out.push(`- Note: ${n}`);
   out.push('');
 
   out.push(
@@ -54,7 +62,7 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     '',
     table(
       ['topic', ...MEASURE_HEAD],
-      s.by_topic.map((r) => [r.topic!, ...measureCols(r)]),
+      s.by_topic.map((r) => [name(r.topic!), ...measureCols(r)]),
     ),
     '',
   );
@@ -70,7 +78,7 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
       out.push(
         table(
           ['topic', 'raw %', 'corrected %', '95% interval'],
-          l.rows.map((r) => [r.topic, fmtPct(r.raw_share), fmtPct(r.share), `${fmtPct(r.lo)} – ${fmtPct(r.hi)}`]),
+          l.rows.map((r) => [name(r.topic), fmtPct(r.raw_share), fmtPct(r.share), `${fmtPct(r.lo)} – ${fmtPct(r.hi)}`]),
         ),
         '',
       );
@@ -81,7 +89,7 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     table(
       ['topic', ...langs, 'all'],
       [
-        ...s.by_topic.map((t) => [t.topic!, ...langs.map((l) => fmtPct(share.get(`${t.topic}\u0000${l}`) ?? 0)), fmtPct(t.tokens_share)]),
+        ...s.by_topic.map((t) => [name(t.topic!), ...langs.map((l) => fmtPct(share.get(`${t.topic}\u0000${l}`) ?? 0)), fmtPct(t.tokens_share)]),
         ['all', ...s.by_lang.map((l) => fmtPct(l.tokens_share)), fmtPct(1)],
       ],
     ),
@@ -93,7 +101,7 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     out.push(
       table(
         [report.settings.group_by!, 'topic', 'lang', ...MEASURE_HEAD],
-        s.by_group_topic_lang.map((r) => [r.group ?? '', r.topic!, r.lang!, ...measureCols(r)]),
+        s.by_group_topic_lang.map((r) => [r.group ?? '', name(r.topic!), r.lang!, ...measureCols(r)]),
       ),
       '',
     );
@@ -104,7 +112,7 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     out.push(
       table(
         ['topic', 'current', 'target', 'achieved'],
-        comparison.topics.map((r) => [r.key, fmtPct(r.current), fmtPct(r.target), fmtPct(r.achieved)]),
+        comparison.topics.map((r) => [name(r.key), fmtPct(r.current), fmtPct(r.target), fmtPct(r.achieved)]),
       ),
       '',
     );
@@ -125,13 +133,13 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     const byTopic = new Map<string, Record<TermScript, string>>();
     for (const t of s.top_terms) {
       const e = byTopic.get(t.topic) ?? { zh: '', en: '' };
-      e[t.script] = t.terms.map((x) => x.term).join(', ');
+      e[t.script] = hidden.has(termCellKey(t.topic, t.script)) ? `(hidden: ${fmtInt(t.docs)} docs, fewer than ${minTermDocs})` : t.terms.map((x) => x.term).join(', ');
       byTopic.set(t.topic, e);
     }
     out.push(
       table(
         ['topic', ...TERM_SCRIPTS],
-        [...byTopic].map(([topic, e]) => [topic, ...TERM_SCRIPTS.map((script) => e[script])]),
+        [...byTopic].map(([topic, e]) => [name(topic), ...TERM_SCRIPTS.map((script) => e[script])]),
       ),
       '',
     );

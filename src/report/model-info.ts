@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_JSON, readModelJsonFile } from '../io/model-json.js';
-import type { ModelIdentity, ReportCalibration } from './report-types.js';
+import type { LabelName, ModelIdentity, ReportCalibration } from './report-types.js';
 
 export class ModelInfoError extends Error {
   override name = 'ModelInfoError';
@@ -20,7 +20,7 @@ export function modelId(name: string | null, dataHash: string | null): string | 
 
 /**
  * Read the label set and identity of a model folder (or of its model.json) from
- * `userDefinedMetadata.topicmix.{labels, name, training.dataHash}`, without loading the weights.
+ * `userDefinedMetadata.topicmix.{labels, labelNames, name, training.dataHash}`, without loading the weights.
  */
 export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
   const st = await stat(dir).catch(() => null);
@@ -47,14 +47,39 @@ export async function readModelIdentity(dir: string): Promise<ModelIdentity> {
   const calibration = readCalibration((m as { calibration?: unknown }).calibration, labels, path);
   const n = typeof name === 'string' ? name : null;
   const h = typeof dataHash === 'string' ? dataHash : null;
+  const sorted = [...new Set(labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const labelNames = readLabelNames((m as { labelNames?: unknown }).labelNames, sorted, path);
+  // Key order as in the report schema (read-report.ts), so a merged report is byte for byte the same.
   return {
     name: n ?? path,
     data_hash: h,
     id: modelId(n ?? path, h),
-    labels: [...new Set(labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    labels: sorted,
     labels_source: 'model',
+    ...(labelNames && { label_names: labelNames }),
     ...(calibration && { calibration }),
   };
+}
+
+/** `labelNames` ({label: {en?, zh?}}, from the taxonomy), checked; in label order, names of labels the model lacks left out. */
+function readLabelNames(raw: unknown, labels: string[], path: string): Record<string, LabelName> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const where = `${path}: userDefinedMetadata.topicmix.labelNames`;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ModelInfoError(`${where} must map labels to {en, zh} display names`);
+  const out: Record<string, LabelName> = {};
+  for (const label of labels) {
+    const v = (raw as Record<string, unknown>)[label];
+    if (v === undefined) continue;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ModelInfoError(`${where}.${label} must be {en, zh}, got ${JSON.stringify(v)}`);
+    const name: LabelName = {};
+    for (const [lang, text] of Object.entries(v)) {
+      if (lang !== 'en' && lang !== 'zh') throw new ModelInfoError(`${where}.${label}: unknown key "${lang}" (expected en, zh)`);
+      if (typeof text !== 'string') throw new ModelInfoError(`${where}.${label}.${lang} must be a string, got ${JSON.stringify(text)}`);
+      if (text.trim() !== '') name[lang] = text;
+    }
+    if (name.en !== undefined || name.zh !== undefined) out[label] = { ...(name.en !== undefined && { en: name.en }), ...(name.zh !== undefined && { zh: name.zh }) };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The confusion counts a model stores under `calibration.confusion` (see eval/calibration.ts), checked. */

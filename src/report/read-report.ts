@@ -20,6 +20,7 @@ export const modelIdentitySchema: z.ZodType<ModelIdentity> = z.object({
   id: z.string().nullable(),
   labels: z.array(label),
   labels_source: z.enum(['model', 'data']),
+  label_names: z.record(z.object({ en: z.string().min(1).optional(), zh: z.string().min(1).optional() }).strict()).optional(),
   calibration: z
     .object({ source: z.string(), labels: z.array(label).min(1), confusion: z.record(z.array(z.array(count))), soft_confusion: z.record(z.array(z.array(z.number().nonnegative()))).optional() })
     .optional(),

@@ -26,8 +26,16 @@ export interface ModelIdentity {
   /** Label set, sorted. */
   labels: string[];
   labels_source: 'model' | 'data';
+  /** Display names per label from the model's taxonomy (`labelNames`), e.g. {"en": "Business & Finance", "zh": "商业财经"}. */
+  label_names?: Record<string, LabelName>;
   /** The model's known error, for corrected shares: from the model's held-out data or a user's labelled file. */
   calibration?: ReportCalibration;
+}
+
+/** A label's display names by language (taxonomy `name_en` / `name_zh`). */
+export interface LabelName {
+  en?: string;
+  zh?: string;
 }
 
 /** Confusion counts of a model on labelled documents, per language: confusion[lang][true][tagged], in `labels` order. */
@@ -175,7 +183,8 @@ export interface ReportSummary {
   by_topic_lang: SummaryRow[];
   /** Only with --group-by. */
   by_group_topic_lang: SummaryRow[];
-  top_terms: Array<{ topic: string; script: TermScript; approximate: boolean; terms: TopTerm[] }>;
+  /** `docs`: documents of the topic with terms of this script (the cell the terms were counted in). */
+  top_terms: Array<{ topic: string; script: TermScript; docs: number; approximate: boolean; terms: TopTerm[] }>;
   /** Document shares per language corrected for the model's confusions; only when the model carries calibration data. */
   corrected?: CorrectedSummary;
 }

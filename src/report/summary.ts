@@ -153,7 +153,7 @@ function topTerms(summaries: TermSummary[], limit: number): ReportSummary['top_t
       }
       scored.sort((a, b) => b.score - a.score || b.docs - a.docs || compareStr(a.term, b.term));
       const terms = scored.slice(0, limit).map(({ term, docs, rate, lift }) => ({ term, docs, rate, lift }));
-      out.push({ topic: s.topic, script, approximate, terms });
+      out.push({ topic: s.topic, script, docs: s.docs, approximate, terms });
     }
   }
   return out.sort((a, b) => compareStr(a.topic, b.topic) || compareStr(a.script, b.script));

@@ -4,34 +4,50 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-// Tableau 20: its ten dark hues first, then their light partners, so neighbours never share a hue.
-const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#59a14f',
-  '#b6992d',
-  '#499894',
-  '#e15759',
-  '#79706e',
-  '#d37295',
-  '#b07aa1',
-  '#9d7660',
-  '#a0cbe8',
-  '#ffbe7d',
-  '#8cd17d',
-  '#f1ce63',
-  '#86bcb6',
-  '#ff9d9a',
-  '#bab0ac',
-  '#fabfd2',
-  '#d4a6c8',
-  '#d7b5a6',
+/**
+ * One palette per meaning, so no colour on a page stands for two things: topics, languages and measures
+ * (current / target / achieved) never share a colour, and a topic keeps its colour in every chart.
+ *
+ * Topics: Paul Tol's muted, light and medium-contrast schemes (chosen to stay apart for colour-blind
+ * readers), dark and light hues interleaved so neighbouring bar segments differ in lightness too; no 20
+ * hues are all distinguishable for everyone, so every segment also carries its name in a tooltip.
+ */
+export const TOPIC_PALETTE: readonly string[] = [
+  '#332288',
+  '#ee8866',
+  '#117733',
+  '#ffaabb',
+  '#882255',
+  '#88ccee',
+  '#999933',
+  '#77aadd',
+  '#994455',
+  '#ddcc77',
+  '#004488',
+  '#bbcc33',
+  '#aa4499',
+  '#44aa99',
+  '#663333',
+  '#cc6677',
+  '#225555',
+  '#ddaa33',
+  '#666633',
+  '#997700',
 ];
+/** Languages: Okabe-Ito (colour-blind safe), none of them a topic colour. */
+export const LANG_PALETTE: readonly string[] = ['#d55e00', '#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442'];
+/** Measures of a comparison: greys told apart by lightness alone (safe for every kind of colour blindness). */
+export const MEASURE_COLORS = { current: '#c7c7c7', target: '#7a7a7a', achieved: '#1a1a1a' } as const;
+/** Confidence histograms (documents per confidence bin). */
+export const HIST_COLOR = '#8c7a6b';
 
-/** A stable colour per key: the palette in key order, then golden-angle hues. */
-export function colorScale(keys: readonly string[]): (key: string) => string {
+/**
+ * A stable colour per key: `palette` in key order, then golden-angle hues at a lightness (`fallbackLightness`)
+ * that differs per meaning, so even the overflow colours of two meanings never coincide.
+ */
+export function colorScale(keys: readonly string[], palette: readonly string[], fallbackLightness: number): (key: string) => string {
   const map = new Map<string, string>();
-  keys.forEach((k, i) => map.set(k, i < PALETTE.length ? PALETTE[i]! : `hsl(${Math.round((i * 137.508) % 360)}, 55%, 55%)`));
+  keys.forEach((k, i) => map.set(k, i < palette.length ? palette[i]! : `hsl(${Math.round(((i - palette.length) * 137.508) % 360)}, 55%, ${fallbackLightness}%)`));
   return (key) => map.get(key) ?? '#999999';
 }
 
@@ -43,14 +59,46 @@ function textOn(fill: string): string {
   return 0.299 * r! + 0.587 * g! + 0.114 * b! > 150 ? '#111' : '#fff';
 }
 
+/** Wide (CJK, full-width) characters take about two columns of a narrow one. */
+function columns(ch: string): number {
+  return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
+}
+
+/** `s` cut to at most `max` columns (see columns()), with an ellipsis when cut. */
 function truncate(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  let used = 0;
+  let out = '';
+  for (const ch of s) {
+    used += columns(ch);
+    if (used > max - 1) return `${out}…`;
+    out += ch;
+  }
+  return s;
+}
+
+const LABEL_W = 230;
+const LABEL_COLS = 34;
+
+/** A row's label right-aligned before its bar: one line, or the label over a smaller sublabel. */
+function rowLabel(row: { label: string; sublabel?: string | undefined; title?: string | undefined }, yMid: number, attrs = '', suffix = ''): string {
+  const title = `<title>${esc(row.title ?? (row.sublabel ? `${row.label} / ${row.sublabel}` : row.label))}</title>`;
+  if (!row.sublabel) {
+    return `<text x="${LABEL_W - 8}" y="${yMid + 4}" text-anchor="end" font-size="12" ${FONT}${attrs}>${title}${esc(truncate(row.label, LABEL_COLS))}${suffix}</text>`;
+  }
+  return (
+    `<text x="${LABEL_W - 8}" y="${yMid - 2}" text-anchor="end" font-size="12" ${FONT}${attrs}>${title}${esc(truncate(row.label, LABEL_COLS))}${suffix}</text>` +
+    `<text x="${LABEL_W - 8}" y="${yMid + 11}" text-anchor="end" font-size="11" fill="#555" ${FONT}>${title}${esc(truncate(row.sublabel, LABEL_COLS))}</text>`
+  );
 }
 
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Noto Sans CJK SC, sans-serif"';
 
 export interface StackedRow {
   label: string;
+  /** A second, smaller line under the label (e.g. the Chinese name). */
+  sublabel?: string;
+  /** Tooltip of the label (default: label / sublabel). */
+  title?: string;
   segments: Array<{ key: string; value: number }>;
 }
 
@@ -68,11 +116,13 @@ export function stackedBars(
     valueLabel?: (v: number, rowTotal: number) => string;
     /** Text after a bar that is not normalised (default: its length relative to scaleMax). */
     totalLabel?: (rowTotal: number) => string;
+    /** Display name of a segment key in tooltips (default: the key). */
+    keyName?: (key: string) => string;
   },
 ): string {
   const width = opts.width ?? 900;
-  const labelW = 170;
-  const barH = 24;
+  const labelW = LABEL_W;
+  const barH = rows.some((r) => r.sublabel) ? 30 : 24;
   const gap = 8;
   const right = 56;
   const barW = width - labelW - right;
@@ -84,7 +134,7 @@ export function stackedBars(
     const y = gap + i * (barH + gap);
     const total = totals[i]!;
     const denom = opts.normalise ? total : scaleMax;
-    parts.push(`<text x="${labelW - 8}" y="${y + barH / 2 + 4}" text-anchor="end" font-size="12" ${FONT}><title>${esc(row.label)}</title>${esc(truncate(row.label, 26))}</text>`);
+    parts.push(rowLabel(row, y + barH / 2));
     parts.push(`<rect x="${labelW}" y="${y}" width="${barW}" height="${barH}" fill="#f3f3f3"/>`);
     let x = labelW;
     for (const seg of row.segments) {
@@ -94,7 +144,7 @@ export function stackedBars(
       const share = seg.value / (opts.normalise ? total : scaleMax);
       const text = opts.valueLabel ? opts.valueLabel(seg.value, total) : `${(share * 100).toFixed(1)}%`;
       parts.push(
-        `<rect x="${x.toFixed(2)}" y="${y}" width="${w.toFixed(2)}" height="${barH}" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(row.label)} · ${esc(seg.key)}: ${esc(text)}</title></rect>`,
+        `<rect x="${x.toFixed(2)}" y="${y}" width="${w.toFixed(2)}" height="${barH}" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(row.title ?? row.label)} · ${esc(opts.keyName ? opts.keyName(seg.key) : seg.key)}: ${esc(text)}</title></rect>`,
       );
       if (w >= 38) {
         parts.push(`<text x="${(x + w / 2).toFixed(2)}" y="${y + barH / 2 + 4}" text-anchor="middle" font-size="11" fill="${textOn(fill)}" ${FONT} pointer-events="none">${esc(text)}</text>`);
@@ -111,13 +161,15 @@ export function stackedBars(
 
 export interface GroupedRow {
   label: string;
+  sublabel?: string;
+  title?: string;
   values: number[];
 }
 
 /** Horizontal grouped bars: for each row one thin bar per series (e.g. current / target / achieved share). */
 export function groupedBars(rows: GroupedRow[], series: Array<{ name: string; color: string }>, opts: { width?: number; format: (v: number) => string; marks?: boolean[] }): string {
   const width = opts.width ?? 900;
-  const labelW = 170;
+  const labelW = LABEL_W;
   const right = 64;
   const barW = width - labelW - right;
   const thin = 9;
@@ -128,14 +180,14 @@ export function groupedBars(rows: GroupedRow[], series: Array<{ name: string; co
   rows.forEach((row, i) => {
     const y0 = 4 + i * groupH;
     const mark = opts.marks?.[i] === true;
-    parts.push(
-      `<text x="${labelW - 8}" y="${y0 + (series.length * (thin + 2)) / 2 + 4}" text-anchor="end" font-size="12" ${FONT}${mark ? ' fill="#b42318" font-weight="600"' : ''}><title>${esc(row.label)}</title>${esc(truncate(row.label, 26))}${mark ? ' ⚠' : ''}</text>`,
-    );
+    parts.push(rowLabel(row, y0 + (series.length * (thin + 2)) / 2, mark ? ' fill="#b42318" font-weight="600"' : '', mark ? ' ⚠' : ''));
     row.values.forEach((v, j) => {
       const s = series[j]!;
       const y = y0 + j * (thin + 2);
       const w = max > 0 ? (v / max) * barW : 0;
-      parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(2)}" height="${thin}" fill="${s.color}"><title>${esc(row.label)} · ${esc(s.name)}: ${esc(opts.format(v))}</title></rect>`);
+      parts.push(
+        `<rect x="${labelW}" y="${y}" width="${w.toFixed(2)}" height="${thin}" fill="${s.color}"><title>${esc(row.title ?? row.label)} · ${esc(s.name)}: ${esc(opts.format(v))}</title></rect>`,
+      );
       parts.push(`<text x="${(labelW + w + 4).toFixed(2)}" y="${y + thin - 1}" font-size="10" fill="#444" ${FONT}>${esc(opts.format(v))}</text>`);
     });
   });
@@ -151,12 +203,12 @@ export function miniHistogram(hist: number[], opts: { width?: number; height?: n
   const bars = hist
     .map((v, i) => {
       const h = max > 0 ? (v / max) * (height - 1) : 0;
-      return `<rect x="${(i * w + 0.5).toFixed(2)}" y="${(height - h).toFixed(2)}" width="${(w - 1).toFixed(2)}" height="${h.toFixed(2)}" fill="${opts.color ?? '#4e79a7'}"><title>${(i / hist.length).toFixed(1)}–${((i + 1) / hist.length).toFixed(1)}: ${v}</title></rect>`;
+      return `<rect x="${(i * w + 0.5).toFixed(2)}" y="${(height - h).toFixed(2)}" width="${(w - 1).toFixed(2)}" height="${h.toFixed(2)}" fill="${opts.color ?? HIST_COLOR}"><title>${(i / hist.length).toFixed(1)}–${((i + 1) / hist.length).toFixed(1)}: ${v}</title></rect>`;
     })
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><line x1="0" y1="${height - 0.5}" x2="${width}" y2="${height - 0.5}" stroke="#ccc"/>${bars}</svg>`;
 }
 
-export function legend(keys: readonly string[], color: (key: string) => string): string {
-  return `<div class="legend">${keys.map((k) => `<span><i style="background:${color(k)}"></i>${esc(k)}</span>`).join('')}</div>`;
+export function legend(keys: readonly string[], color: (key: string) => string, name: (key: string) => string = (k) => k): string {
+  return `<div class="legend">${keys.map((k) => `<span title="${esc(k)}"><i style="background:${color(k)}"></i>${esc(name(k))}</span>`).join('')}</div>`;
 }

@@ -13,7 +13,7 @@ import { InputProgress } from '../input-progress.js';
 import { nonNegativeIntArg, positiveIntArg, probabilityArg } from '../options.js';
 import { runCommand } from '../run-command.js';
 import { comparisonOf } from '../../rebalance/comparison.js';
-import type { Comparison } from '../../report/format-common.js';
+import type { Comparison, FormatOptions } from '../../report/format-common.js';
 import { formatCsv } from '../../report/format-csv.js';
 import { formatHtml } from '../../report/format-html.js';
 import { formatMarkdown } from '../../report/format-md.js';
@@ -36,6 +36,7 @@ interface ReportOptions {
   uncertainBelow: number;
   topTerms: number;
   termCapacity: number;
+  minTermDocs: number;
   merge?: boolean;
   errors?: string;
   target?: string;
@@ -54,16 +55,16 @@ export function formatFromPath(path: string): Format {
   return 'json';
 }
 
-export function renderReport(report: Report, format: Format, comparison: Comparison | null): string {
+export function renderReport(report: Report, format: Format, comparison: Comparison | null, options: FormatOptions = {}): string {
   switch (format) {
     case 'json':
       return prettyJson(report);
     case 'md':
-      return formatMarkdown(report, comparison);
+      return formatMarkdown(report, comparison, options);
     case 'csv':
       return formatCsv(report);
     case 'html':
-      return formatHtml(report, comparison);
+      return formatHtml(report, comparison, options);
   }
 }
 
@@ -170,6 +171,7 @@ export function registerReportCommand(program: Command): void {
     .option('--uncertain-below <p>', 'documents whose top probability is below this count as uncertain', probabilityArg, REPORT_DEFAULTS.uncertainBelow)
     .option('--top-terms <n>', 'top terms listed per topic and script', nonNegativeIntArg, REPORT_DEFAULTS.topTerms)
     .option('--term-capacity <n>', 'term counters kept per topic and script (0 = no terms); more = exact for longer', nonNegativeIntArg, REPORT_DEFAULTS.termCapacity)
+    .option('--min-term-docs <n>', 'md/html: hide the top terms of topic x script cells with fewer documents (noise)', nonNegativeIntArg, REPORT_DEFAULTS.minTermDocs)
     .option('--merge', 'merge partial reports (from shards) instead of reading tagged documents')
     .option('--errors <file>', 'write bad input lines as JSONL error records')
     .option('--target <file>', 'target.yaml: show current vs target in md/html output')
@@ -191,7 +193,7 @@ export function registerReportCommand(program: Command): void {
         }
         const format = opts.format ?? formatFromPath(opts.output);
         const comparison = await comparisonFor(report, opts);
-        await writeFileAtomic(opts.output, renderReport(report, format, comparison));
+        await writeFileAtomic(opts.output, renderReport(report, format, comparison, { minTermDocs: opts.minTermDocs }));
       });
     });
 }
