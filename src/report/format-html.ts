@@ -68,7 +68,7 @@ function comparisonSection(c: Comparison, name: (id: string) => TopicDisplay): s
     { name: 'achieved', color: MEASURE_COLORS.achieved },
   ];
   const short = new Set(c.shortfalls.length > 0 ? c.topics.filter((t) => t.achieved < t.target - 1e-9).map((t) => t.key) : []);
-  const swatches = `<div class="legend">${series.map((s) => `<span><i style="background:${s.color}"></i>${s.name}</span>`).join('')}</div>`;
+  const swatches = `<div class="legend">${series.map((s) => `<span title="${s.name}"><i style="background:${s.color}"></i>${s.name}</span>`).join('')}</div>`;
   const topics = groupedBars(
     c.topics.map((t) => ({ ...topicRow(name(t.key)), values: [t.current, t.target, t.achieved] })),
     series,
