@@ -30,7 +30,7 @@ h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px}
 table{border-collapse:collapse;font-size:12px;width:100%}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th{background:#f5f5f5;font-weight:600}th:first-child,td:first-child{text-align:left}
-td:first-child{white-space:normal;min-width:110px}
+td:first-child{white-space:normal;min-width:190px}
 th.terms,td.terms{text-align:left;white-space:normal;font-size:12px;color:#333}
 td.hidden{color:#999;font-style:italic}
 .id{display:block;font-size:11px;color:#777;font-family:ui-monospace,monospace}
