@@ -1,6 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { registerMixturesCommand } from '../src/cli/commands/mixtures.js';
+import { MIXTURE_DEFAULTS } from '../src/defaults.js';
 import { Rng } from '../src/model/rng.js';
 import { dirichletDraw, logGammaDraw, sampleCandidates } from '../src/rebalance/candidate-mixtures.js';
 import { formatCandidatesCsv, formatDomainsCsv, mixtureCandidates, writeMixtureCandidates, type MixtureCandidatesFile, type MixtureCandidatesOptions } from '../src/rebalance/mixture-export.js';
@@ -189,6 +192,28 @@ describe('mixtureCandidates', () => {
     expect(() => mix({ centre: { weights: foreign, file: 'w.json', from: 'weights' } })).toThrow(
       /^w\.json: cells: fr\/law has weight .* but no data in report\.json \(were the weights made from another report\?\)$/,
     );
+  });
+});
+
+describe('defaults', () => {
+  it('the library and the command take theirs from MIXTURE_DEFAULTS', () => {
+    const program = new Command();
+    registerMixturesCommand(program);
+    const cmd = program.commands.find((c) => c.name() === 'mixtures')!;
+    const cli = Object.fromEntries(cmd.options.filter((o) => o.defaultValue !== undefined).map((o) => [o.attributeName(), o.defaultValue]));
+    const d = MIXTURE_DEFAULTS;
+    expect(cli).toEqual({
+      domains: d.domains,
+      candidates: d.candidates,
+      alpha: [...d.alphas],
+      seed: d.seed,
+      temperature: d.temperature,
+      minShare: d.minShare,
+      floor: d.floor,
+    });
+    const m = mix();
+    expect(m.sampling).toMatchObject({ seed: 1, candidates: 64, alphas: [0.1, 0.5, 1, 2, 5], temperature: 1, min_share: 0, floor: 0, max_epochs: null, budget: 1000, budget_source: 'corpus' });
+    expect([m.unit, m.domain_level, m.candidates.length]).toEqual(['tokens', 'cell', 65]);
   });
 });
 
