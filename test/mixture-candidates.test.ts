@@ -188,6 +188,8 @@ describe('mixtureCandidates', () => {
     expect(() => mix({ candidates: 20, maxEpochs: 1.01, budget: 1000, alpha: 0.1 })).toThrow(/`candidates`: only \d+ of 20 candidates after 20000 draws: \d+ over the epoch caps \(raise `maxEpochs`/);
     const w = await planned('topics: {science: 0.5, law: 0.5}\nunit: docs\n');
     expect(() => mix({ centre: { weights: w, file: 'w.json', from: 'weights' }, unit: 'tokens' })).toThrow('`unit`: tokens, but w.json counts docs; give the same unit or leave it out');
+    const empty: WeightsFile = { ...w, cells: w.cells.map((c) => ({ ...c, achieved_share: 0 })) };
+    expect(() => mix({ centre: { weights: empty, file: 'w.json', from: 'weights' } })).toThrow('w.json: cells: no cell has an achieved share above 0; nothing to centre the candidates on');
     const foreign: WeightsFile = { ...w, cells: [...w.cells, { ...w.cells[0]!, lang: 'fr', achieved_share: 0.1 }] };
     expect(() => mix({ centre: { weights: foreign, file: 'w.json', from: 'weights' } })).toThrow(
       /^w\.json: cells: fr\/law has weight .* but no data in report\.json \(were the weights made from another report\?\)$/,

@@ -121,8 +121,8 @@ function domainOf(level: DomainLevel, topic: string, lang: string): Omit<Bucket,
 function compareBuckets(a: Bucket, b: Bucket): number {
   const l = a.lang === null || b.lang === null ? 0 : compareLangs(a.lang, b.lang);
   if (l !== 0) return l;
-  const t = (a.topic ?? '') < (b.topic ?? '') ? -1 : (a.topic ?? '') > (b.topic ?? '') ? 1 : 0;
-  return t;
+  const [x, y] = [a.topic ?? '', b.topic ?? ''];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function bucketsOf(report: Report, level: DomainLevel): Bucket[] {
@@ -169,6 +169,7 @@ function centreShares(weights: WeightsFile, file: string, reportFile: string, re
     }
     shares[i]! += c.achieved_share;
   }
+  if (!shares.some((x) => x > 0)) throw new WeightsFileError(`${file}: cells: no cell has an achieved share above 0; nothing to centre the candidates on`);
   return normalised(shares);
 }
 
