@@ -158,3 +158,40 @@ export const REPORT_DEFAULTS: Readonly<ReportDefaults> = Object.freeze({
   topTerms: 15,
   minTermDocs: 20,
 });
+
+export interface MixtureDefaults {
+  /** Dirichlet candidates to draw: 64. */
+  candidates: number;
+  /**
+   * Concentration scales: candidate i is drawn from Dirichlet(alphas[i mod k] x centre): [0.1, 0.5, 1, 2, 5].
+   * Small scales give sparse mixtures far from the centre, large ones stay near it; the span is RegMix's (0.1 to 5).
+   */
+  alphas: readonly number[];
+  /** Seeds the draws: 1. */
+  seed: number;
+  /** The centre is raised to this power and renormalised before drawing (below 1 flattens it): 1, as is. */
+  temperature: number;
+  /** Shares below this are set to 0 (0: off). */
+  minShare: number;
+  /** Least share of every domain (0: off). */
+  floor: number;
+  /** Most epochs of a domain's data one candidate may ask for at the budget: null, no cap. */
+  maxEpochs: number | null;
+  /** Domains: topic x language cells. */
+  domains: 'cell' | 'topic' | 'lang';
+  /** Draws allowed per requested candidate before giving up (caps and duplicates redraw): 1000. */
+  maxDrawsPerCandidate: number;
+}
+
+/** How `mixtureCandidates` and `topicmix mixtures` draw candidate mixtures. */
+export const MIXTURE_DEFAULTS: Readonly<MixtureDefaults> = Object.freeze({
+  candidates: 64,
+  alphas: Object.freeze([0.1, 0.5, 1, 2, 5]),
+  seed: 1,
+  temperature: 1,
+  minShare: 0,
+  floor: 0,
+  maxEpochs: null,
+  domains: 'cell',
+  maxDrawsPerCandidate: 1000,
+});

@@ -36,6 +36,16 @@ export { readTargetSpec, parseTargetSpec, readLosses, type TargetSpec, type Loss
 export { feedbackUpdate, type FeedbackInput } from './rebalance/feedback.js';
 export { readWeights } from './rebalance/read-weights.js';
 export type { WeightsFile, CellWeight, Shortfall } from './rebalance/weights-types.js';
+export {
+  mixtureCandidates,
+  writeMixtureCandidates,
+  formatCandidatesCsv,
+  formatDomainsCsv,
+  type MixtureCandidatesOptions,
+  type MixtureCandidatesFile,
+  type MixtureCandidate,
+  type MixtureDomain,
+} from './rebalance/mixture-export.js';
 export { runSample, type SampleOptions, type SampleStats } from './sample/run-sample.js';
 
 // label sets: taxonomy, checks, mappings, agreement, what to label next
@@ -47,7 +57,7 @@ export { agreeLabels, type AgreementReport } from './labels/agree.js';
 export { suggestLabels, type SuggestOptions, type Suggestion } from './labels/suggest.js';
 
 // defaults, errors, shared types
-export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS } from './defaults.js';
+export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS, MIXTURE_DEFAULTS } from './defaults.js';
 export { UsageError } from './errors.js';
 export type { Prediction, TopicScore, Script, ErrorRecord, LabelledExample } from './types.js';
 export { VERSION } from './version.js';

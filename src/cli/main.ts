@@ -6,6 +6,7 @@ import { registerClassifyCommand } from './commands/classify.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerLabelsCommand } from './commands/labels.js';
+import { registerMixturesCommand } from './commands/mixtures.js';
 import { registerRebalanceCommand } from './commands/rebalance.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerSampleCommand } from './commands/sample.js';
@@ -32,6 +33,7 @@ registerClassifyCommand(program);
 registerLabelsCommand(program);
 registerReportCommand(program);
 registerRebalanceCommand(program);
+registerMixturesCommand(program);
 registerSampleCommand(program);
 registerDoctorCommand(program);
 
