@@ -28,37 +28,54 @@ export function adjustedShares(tagCounts: readonly number[], confusion: Confusio
   const total = tagCounts.reduce((a, b) => a + b, 0);
   if (total === 0) return new Array<number>(K).fill(0);
   const q = tagCounts.map((c) => c / total);
-  // M[j][i]; a class never seen in the labelled data keeps an identity column (its tags are taken at face value)
-  const M: number[][] = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  // M[j][i] (flat, j * K + i); a class never seen in the labelled data keeps an identity column (its tags are taken at face value)
+  const M = new Float64Array(K * K);
   for (let i = 0; i < K; i++) {
     const row = confusion[i] ?? [];
     const n = row.reduce((a, b) => a + b, 0);
-    for (let j = 0; j < K; j++) M[j]![i] = n > 0 ? (row[j] ?? 0) / n : i === j ? 1 : 0;
+    for (let j = 0; j < K; j++) M[j * K + i] = n > 0 ? (row[j] ?? 0) / n : i === j ? 1 : 0;
   }
   // Lipschitz constant of the gradient: the largest eigenvalue of M^T M, bounded by |M|_1 |M|_inf
   let norm1 = 0;
   let normInf = 0;
-  for (let i = 0; i < K; i++)
-    norm1 = Math.max(
-      norm1,
-      M.reduce((s, r) => s + Math.abs(r[i]!), 0),
-    );
-  for (let j = 0; j < K; j++)
-    normInf = Math.max(
-      normInf,
-      M[j]!.reduce((s, v) => s + Math.abs(v), 0),
-    );
+  for (let i = 0; i < K; i++) {
+    let col = 0;
+    let row = 0;
+    for (let j = 0; j < K; j++) {
+      col += Math.abs(M[j * K + i]!);
+      row += Math.abs(M[i * K + j]!);
+    }
+    norm1 = Math.max(norm1, col);
+    normInf = Math.max(normInf, row);
+  }
   const step = 1 / Math.max(1e-12, norm1 * normInf + lambda);
+  // the gradient M^T (M y - q) + lambda (y - q) = A y - c, with A = M^T M + lambda I and c = M^T q + lambda q, formed once
+  const A = new Float64Array(K * K);
+  const c = new Float64Array(K);
+  for (let i = 0; i < K; i++) {
+    for (let l = 0; l < K; l++) {
+      let s = 0;
+      for (let j = 0; j < K; j++) s += M[j * K + i]! * M[j * K + l]!;
+      A[i * K + l] = s + (i === l ? lambda : 0);
+    }
+    let s = 0;
+    for (let j = 0; j < K; j++) s += M[j * K + i]! * q[j]!;
+    c[i] = s + lambda * q[i]!;
+  }
   let p = q.slice();
   let y = p.slice();
   let t = 1;
-  const grad = new Array<number>(K);
+  const v = new Array<number>(K);
   for (let it = 0; it < 3000; it++) {
-    const r = M.map((row, j) => row.reduce((s, v, i) => s + v * y[i]!, 0) - q[j]!);
-    for (let i = 0; i < K; i++) grad[i] = M.reduce((s, row, j) => s + row[i]! * r[j]!, 0) + lambda * (y[i]! - q[i]!);
-    const next = projectSimplex(y.map((v, i) => v - step * grad[i]!));
+    for (let i = 0; i < K; i++) {
+      let g = -c[i]!;
+      for (let l = 0; l < K; l++) g += A[i * K + l]! * y[l]!;
+      v[i] = y[i]! - step * g;
+    }
+    const next = projectSimplex(v);
     const t2 = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-    y = next.map((v, i) => v + ((t - 1) / t2) * (v - p[i]!));
+    const mom = (t - 1) / t2;
+    y = next.map((x, i) => x + mom * (x - p[i]!));
     p = next;
     t = t2;
   }

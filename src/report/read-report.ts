@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { HIST_BINS, REPORT_SCHEMA, TERM_SCRIPTS, type ModelIdentity, type Report } from './report-types.js';
-import { summarize } from './summary.js';
+import { withSummary } from './summary.js';
 
 /** A report file that cannot be used; the message names the file and the key. */
 export class ReportFileError extends Error {
@@ -100,7 +100,7 @@ async function readMaybeGzip(file: string): Promise<string> {
   return buf.toString('utf8');
 }
 
-/** Parse and check a report JSON text; `file` names it in errors. The summary is recomputed from the state. */
+/** Parse and check a report JSON text; `file` names it in errors. The summary is recomputed from the state when first read. */
 export function parseReport(text: string, file: string): Report {
   let json: unknown;
   try {
@@ -118,7 +118,7 @@ export function parseReport(text: string, file: string): Report {
     throw new ReportFileError(`${file}: ${zodPath(issue.path)}: ${issue.message}`);
   }
   const partial = r.data;
-  return { ...partial, summary: summarize(partial) };
+  return withSummary(partial);
 }
 
 export async function readReport(file: string): Promise<Report> {

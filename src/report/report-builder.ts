@@ -12,7 +12,7 @@ import {
   type SoftCell,
   type TermScript,
 } from './report-types.js';
-import { summarize } from './summary.js';
+import { withSummary } from './summary.js';
 import type { TaggedDoc } from './tagged-doc.js';
 import { TermCounter } from './term-summary.js';
 import { extractTerms } from './terms.js';
@@ -279,6 +279,6 @@ export class ReportBuilder {
       counts,
       state,
     } as const;
-    return { ...partial, summary: summarize(partial) };
+    return withSummary(partial);
   }
 }

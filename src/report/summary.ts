@@ -159,6 +159,19 @@ function topTerms(summaries: TermSummary[], limit: number): ReportSummary['top_t
   return out.sort((a, b) => compareStr(a.topic, b.topic) || compareStr(a.script, b.script));
 }
 
+/**
+ * The report with its summary computed on first read of `summary` (then kept): reading and merging many
+ * part reports does not pay for the corrected-share bootstrap of each part, only of what is printed or written.
+ */
+export function withSummary<R extends Omit<Report, 'summary'>>(partial: R): R & { summary: ReportSummary } {
+  let summary: ReportSummary | undefined;
+  return Object.defineProperty({ ...partial }, 'summary', {
+    enumerable: true,
+    configurable: true,
+    get: () => (summary ??= summarize(partial)),
+  }) as R & { summary: ReportSummary };
+}
+
 export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
   const { cells, soft, terms } = report.state;
   const t: Totals = { docs: 0, chars: 0, tokens: 0, softDocs: 0, softChars: 0, softTokens: 0 };
