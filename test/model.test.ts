@@ -27,7 +27,7 @@ beforeAll(async () => {
 /** The model's weights as plain arrays, read back from weights.bin. */
 async function paramsOf(path: string) {
   const files = await readModelDir(path);
-  const t = tf.io.decodeWeights(files.weightData, files.specs);
+  const t = tf.io.decodeWeights(files.weightData as ArrayBuffer, files.specs);
   const [e, w, b] = files.specs.map((s) => t[s.name]!);
   const p = {
     buckets: e!.shape[0]!,

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-writer.js';
 import { VERSION } from '../version.js';
@@ -101,9 +101,10 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
 export type { ModelFiles } from '../model/weight-data.js';
 
 /** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
-export async function readModelDir(dir: string): Promise<ModelFiles> {
+export async function readModelDir(dir: string, options: { shared?: boolean } = {}): Promise<ModelFiles> {
   const { modelJson, meta, jsonPath } = await readModelJson(dir);
   const { specs, paths } = weightLayout(modelJson, jsonPath);
+  if (options.shared) return { dir, modelJson, meta, specs, weightData: await readShared(dir, paths, specs, jsonPath) };
   const buffers: Uint8Array[] = [];
   for (const p of paths) {
     try {
@@ -115,6 +116,37 @@ export async function readModelDir(dir: string): Promise<ModelFiles> {
   const got = buffers.reduce((a, b) => a + b.byteLength, 0);
   checkWeightBytes(got, specs, join(dir, paths.join('+')), jsonPath);
   return { dir, modelJson, meta, specs, weightData: concatToArrayBuffer(buffers, got) };
+}
+
+/** The weight shards, read straight into one SharedArrayBuffer (worker threads then share the bytes). */
+async function readShared(dir: string, paths: readonly string[], specs: readonly WeightSpec[], jsonPath: string): Promise<SharedArrayBuffer> {
+  const sizes: number[] = [];
+  for (const p of paths) {
+    try {
+      sizes.push((await stat(join(dir, p))).size);
+    } catch (err) {
+      throw new Error(`model: cannot read ${join(dir, p)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const total = sizes.reduce((a, b) => a + b, 0);
+  checkWeightBytes(total, specs, join(dir, paths.join('+')), jsonPath);
+  const data = new SharedArrayBuffer(total);
+  let off = 0;
+  for (const [i, p] of paths.entries()) {
+    const fh = await open(join(dir, p), 'r');
+    try {
+      let done = 0;
+      while (done < sizes[i]!) {
+        const { bytesRead } = await fh.read(new Uint8Array(data, off + done, sizes[i]! - done), 0, sizes[i]! - done, done);
+        if (bytesRead === 0) throw new Error(`model: ${join(dir, p)} shrank while being read`);
+        done += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    off += sizes[i]!;
+  }
+  return data;
 }
 
 /** Tensors for the weights, in manifest order (see weight-data.ts). */
