@@ -24,11 +24,11 @@ beforeAll(async () => {
   dir = tempDir();
   const data = writeJsonl(join(dir, 'train.jsonl'), TINY_EXAMPLES);
   const variants: [string, Parameters<typeof trainModel>[0]][] = [
-    ['table-float32', { data: [data], out: join(dir, 'table-float32'), buckets: 4096, seed: 7 }],
+    ['table-float32', { data: [data], out: join(dir, 'table-float32'), buckets: 4096, seed: 7, quantize: 'float32' }],
     ['table-uint8', { data: [data], out: join(dir, 'table-uint8'), buckets: 4096, seed: 7, quantize: 'uint8' }],
     ['table-float16', { data: [data], out: join(dir, 'table-float16'), buckets: 4096, seed: 7, quantize: 'float16' }],
     // 3 labels, dim 2: the logit table would be wider than the embedding, so rows of E are gathered
-    ['embedding-float32', { data: [data], out: join(dir, 'embedding-float32'), buckets: 4096, seed: 7, dim: 2 }],
+    ['embedding-float32', { data: [data], out: join(dir, 'embedding-float32'), buckets: 4096, seed: 7, dim: 2, quantize: 'float32' }],
     ['embedding-uint8', { data: [data], out: join(dir, 'embedding-uint8'), buckets: 4096, seed: 7, dim: 2, quantize: 'uint8' }],
   ];
   for (const [name, opts] of variants) {
@@ -89,6 +89,24 @@ describe('js kernel (LinearScorer)', () => {
     // scored again, now from the filled table: the same bits
     expect(js.score(ids, offsets)).toEqual(ours);
     tfjs.dispose();
+  });
+
+  it('uint8 weights decode the padding row to exact zeros, so padded input to tf.loadLayersModel gives the same probabilities', async () => {
+    const files = await readModelDir(models['table-uint8']!);
+    const js = new LinearScorer(files);
+    const batch = texts.filter((t) => t !== '' && t !== '...'); // docs with ids: the layers model divides by their count
+    const { ids, offsets } = idsOf(new Featurizer(files.meta.featurizer), batch);
+    const json = JSON.parse(readFileSync(join(models['table-uint8']!, 'model.json'), 'utf8'));
+    const bin = readFileSync(join(models['table-uint8']!, 'weights.bin'));
+    const model = await tfl.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
+    );
+    const rows = batch.map((_, i) => [...ids.subarray(offsets[i]!, offsets[i + 1]!)]);
+    const width = Math.max(...rows.map((r) => r.length));
+    const padded = rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(0)]);
+    const out = model.predict([tf.tensor2d(padded, undefined, 'int32'), tf.tensor2d(rows.map((r) => [width / r.length]))]) as Tensor;
+    expect(maxAbsDiff(js.score(ids, offsets), (out.arraySync() as number[][]).flat())).toBeLessThanOrEqual(1e-5);
+    model.dispose();
   });
 
   it('a long text: sums over chunks give the tfjs kernel probabilities', async () => {

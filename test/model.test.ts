@@ -20,7 +20,7 @@ beforeAll(async () => {
   dir = tempDir();
   const data = writeJsonl(join(dir, 'train.jsonl'), TINY_EXAMPLES);
   modelDir = join(dir, 'model');
-  await trainModel({ data: [data], out: modelDir, buckets: 4096, seed: 7 });
+  await trainModel({ data: [data], out: modelDir, buckets: 4096, seed: 7, quantize: 'float32' });
   clf = await loadClassifier(modelDir);
 }, 60_000);
 
@@ -126,7 +126,7 @@ describe('model folder', () => {
 
   it('rejects weights that do not match model.json, naming both files', async () => {
     const bad = join(dir, 'model-bad');
-    await trainModel({ data: [join(dir, 'train.jsonl')], out: bad, buckets: 4096, seed: 7 });
+    await trainModel({ data: [join(dir, 'train.jsonl')], out: bad, buckets: 4096, seed: 7, quantize: 'float32' });
     const w = readFileSync(join(bad, 'weights.bin'));
     writeFileSync(join(bad, 'weights.bin'), w.subarray(0, w.byteLength - 4));
     await expect(loadClassifier(bad)).rejects.toThrow(/weights\.bin has \d+ bytes but .*model\.json declares weights of \d+ bytes/);

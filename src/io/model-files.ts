@@ -53,16 +53,18 @@ function encode(name: string, shape: number[], values: Float32Array, q: WeightQu
     return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'float16' } }, bytes: new Uint8Array(half.buffer) };
   }
   if (q === 'uint8') {
-    let min = Infinity;
-    let max = -Infinity;
+    // The range includes 0 and min is nudged so that 0 is exactly a code: the padding row 0 then decodes to
+    // exact zeros, and tf.loadLayersModel on padded input gives the unpadded probabilities.
+    let lo = 0;
+    let hi = 0;
     for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-    if (!Number.isFinite(min)) min = max = 0;
-    const scale = max > min ? (max - min) / 255 : 1;
+    const scale = hi > lo ? (hi - lo) / 255 : 1;
+    const min = -Math.round(-lo / scale) * scale;
     const out = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Math.round((values[i]! - min) / scale);
+    for (let i = 0; i < values.length; i++) out[i] = Math.min(255, Math.max(0, Math.round((values[i]! - min) / scale)));
     return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } }, bytes: out };
   }
   return { spec: { name, shape, dtype: 'float32' }, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
