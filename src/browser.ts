@@ -5,10 +5,12 @@
  */
 import { Featurizer, type FeaturizerPlugins } from './features/featurizer.js';
 import type { ModelMetadata } from './model/metadata.js';
+import { LinearScorer } from './model/linear-scorer.js';
+import type { Scorer } from './model/scorer-types.js';
 import { SparseScorer } from './model/sparse-scorer.js';
 import { resolvePredictOptions, type PredictOptions } from './model/prediction.js';
 import { TextClassifier } from './model/text-classifier.js';
-import { tf, useBrowserBackend, type BrowserBackend } from './browser/backend.js';
+import { useBrowserTfjs, type BrowserBackend } from './browser/backend.js';
 import { fetchModelFiles, type FetchLike } from './browser/fetch-model.js';
 
 export type { Prediction, Script, TopicScore } from './types.js';
@@ -20,7 +22,10 @@ export type { FeaturizerPlugins, Stemmer, WordSegmenter } from './features/featu
 export { detectScript } from './text/script.js';
 
 export interface BrowserLoadOptions extends PredictOptions {
-  /** tfjs backend: 'cpu' (default, pure JS) or 'wasm' (serve tfjs-backend-wasm's .wasm files, see wasmPaths). */
+  /**
+   * 'js' (default): topicmix's linear kernel, no tfjs downloaded. 'cpu' or 'wasm': that TensorFlow.js
+   * backend (for 'wasm', serve tfjs-backend-wasm's .wasm files, see wasmPaths). Same probabilities within 1e-5.
+   */
   backend?: BrowserBackend;
   /** URL prefix (ending in '/') of tfjs-backend-wasm's .wasm files; only with backend 'wasm'. */
   wasmPaths?: string;
@@ -40,7 +45,7 @@ export class BrowserClassifier extends TextClassifier {
     readonly url: string,
     meta: ModelMetadata,
     featurizer: Featurizer,
-    scorer: SparseScorer,
+    scorer: Scorer,
     readonly backend: BrowserBackend,
     options: BrowserLoadOptions,
   ) {
@@ -54,7 +59,9 @@ export class BrowserClassifier extends TextClassifier {
  */
 export async function loadBrowserClassifier(url: string | URL, options: BrowserLoadOptions = {}): Promise<BrowserClassifier> {
   resolvePredictOptions(options);
-  const backend = await useBrowserBackend(options.backend ?? 'cpu', options.wasmPaths);
+  const backend = options.backend ?? 'js';
+  if (backend !== 'js' && backend !== 'cpu' && backend !== 'wasm') throw new Error(`tfjs backend "${String(backend)}" is not available (use "js", "cpu" or "wasm")`);
+  const tf = backend === 'js' ? undefined : await useBrowserTfjs(backend, options.wasmPaths);
   const files = await fetchModelFiles(url, options.fetch);
   const config = files.meta.featurizer;
   const plugins = options.plugins ?? {};
@@ -62,6 +69,6 @@ export async function loadBrowserClassifier(url: string | URL, options: BrowserL
     throw new Error(`model: ${files.dir}: this model stems English words (featurizer.stem); pass options.plugins.stemmer (a Porter stemmer, e.g. natural's PorterStemmer.stem)`);
   if (config.zhTokens === 'jieba' && !plugins.segmenter) throw new Error(`model: ${files.dir}: this model segments Chinese with jieba (featurizer.zhTokens); pass options.plugins.segmenter`);
   const featurizer = new Featurizer(config, plugins);
-  const scorer = new SparseScorer(tf, files);
+  const scorer = tf ? new SparseScorer(tf, files) : new LinearScorer(files);
   return new BrowserClassifier(files.dir, files.meta, featurizer, scorer, backend, options);
 }

@@ -4,8 +4,10 @@ import { Featurizer } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { useBackend, type BackendName, type BackendPreference } from './model/backend.js';
 import type { ModelMetadata } from './model/metadata.js';
-import { readModelDir, readModelJson } from './io/model-files.js';
+import { readModelDir, readModelJson, type ModelFiles } from './io/model-files.js';
+import { allocateLogitTable, LinearScorer, usesLogitTable, type LogitTableMemory } from './model/linear-scorer.js';
 import { TfjsScorer } from './model/scorer.js';
+import type { Scorer } from './model/scorer-types.js';
 import { topIndices } from './model/top-k.js';
 import { PREDICT_DEFAULTS } from './defaults.js';
 import { resolvePredictOptions, type DocInput, type PredictOptions } from './model/prediction.js';
@@ -20,7 +22,10 @@ export type { DocInput, PredictOptions, ScoredBatch };
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'default');
 
 export interface LoadOptions extends PredictOptions {
-  /** 'auto' (default): tfjs-node when installed, else wasm, else cpu. */
+  /**
+   * 'auto' (default) and 'js': topicmix's linear kernel in plain JavaScript (no tfjs; same probabilities
+   * within 1e-5). 'tensorflow' (tfjs-node, optional), 'wasm' or 'cpu': that TensorFlow.js backend.
+   */
   backend?: BackendPreference;
   /** Documents per tfjs call in classifyBatch / classifyStream. Default PREDICT_DEFAULTS.batchSize (1024). */
   batchSize?: number;
@@ -62,7 +67,7 @@ export class Classifier extends TextClassifier implements ModelHandle {
     readonly dir: string,
     meta: ModelMetadata,
     featurizer: Featurizer,
-    scorer: TfjsScorer,
+    scorer: Scorer,
     readonly backend: BackendName,
     options: LoadOptions,
   ) {
@@ -79,9 +84,33 @@ export async function loadClassifier(dir?: string, options: LoadOptions = {}): P
   if (dir === undefined && !existsSync(join(modelDir, 'model.json'))) {
     throw new Error(`no model given and the default model is missing (${modelDir}); pass a model folder written by "topicmix train"`);
   }
-  const backend = await useBackend(options.backend ?? 'auto');
-  const files = await readModelDir(modelDir);
-  const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer, `model ${modelDir}`));
-  const scorer = new TfjsScorer(files);
-  return new Classifier(modelDir, files.meta, featurizer, scorer, backend, options);
+  return classifierFromFiles(await readModelDir(modelDir), options);
+}
+
+/**
+ * A model's weights read once into shared memory, for worker threads: each builds its classifier on the
+ * same bytes (and the same lazily filled logit table) instead of reading its own copy.
+ */
+export interface SharedModel {
+  files: ModelFiles;
+  logitTable?: LogitTableMemory;
+}
+
+/** Reads a model folder into SharedArrayBuffers (see SharedModel). */
+export async function loadSharedModel(dir: string): Promise<SharedModel> {
+  const files = await readModelDir(dir, { shared: true });
+  const [, dim = 0] = files.specs[0]?.shape ?? [];
+  const K = files.meta.labels.length;
+  return { files, ...(usesLogitTable(dim, K) && { logitTable: allocateLogitTable(files.meta.featurizer.buckets, K, true) }) };
+}
+
+/** A classifier over weights already in memory (from readModelDir or loadSharedModel). */
+export async function classifierFromFiles(files: ModelFiles, options: LoadOptions = {}, logitTable?: LogitTableMemory): Promise<Classifier> {
+  const preference = options.backend ?? 'auto';
+  const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer, `model ${files.dir}`));
+  if (preference === 'auto' || preference === 'js') {
+    return new Classifier(files.dir, files.meta, featurizer, new LinearScorer(files, logitTable ? { logitTable } : {}), 'js', options);
+  }
+  const backend = await useBackend(preference);
+  return new Classifier(files.dir, files.meta, featurizer, new TfjsScorer(files), backend, options);
 }

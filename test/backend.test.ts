@@ -30,11 +30,15 @@ describe('backends', () => {
     expect(Math.abs(cpu.ece - wasm.ece)).toBeLessThan(1e-4);
   });
 
-  it('auto prefers tfjs-node when installed, else wasm; forcing a missing backend is a clear error', () => {
+  it('auto serves with the js kernel, which evaluates like the tfjs backends; forcing a missing backend is a clear error', () => {
     // installed is not enough: without its libtensorflow binary (download failed or install scripts off) it cannot load
     const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: join(__dirname, '..') }).status === 0;
     const auto = JSON.parse(run(['eval', '--model', join(dir, 'model'), '--data', join(dir, 'train.jsonl'), '--json']));
-    expect(auto.backend).toBe(native ? 'tensorflow' : 'wasm');
+    const wasm = JSON.parse(run(['eval', '--model', join(dir, 'model'), '--data', join(dir, 'train.jsonl'), '--json', '--backend', 'wasm']));
+    expect(auto.backend).toBe('js');
+    expect(auto.accuracy).toBe(wasm.accuracy);
+    expect(auto.confusion).toEqual(wasm.confusion);
+    expect(Math.abs(auto.ece - wasm.ece)).toBeLessThan(1e-4);
     if (!native) {
       const r = spawnSync(process.execPath, [cli, 'eval', '--model', join(dir, 'model'), '--data', join(dir, 'train.jsonl'), '--backend', 'tensorflow'], { encoding: 'utf8' });
       expect(r.status).toBe(1);
@@ -45,7 +49,7 @@ describe('backends', () => {
   it('--verbose names the backend on stderr, never on stdout', () => {
     const r = spawnSync(process.execPath, [cli, 'classify', '--model', join(dir, 'model'), '--verbose', '-o', '-', join(dir, 'train.jsonl')], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/backend wasm/);
+    expect(r.stderr).toMatch(/backend js/);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(TINY_EXAMPLES.length);
     for (const l of lines) expect(typeof JSON.parse(l).topic).toBe('string');

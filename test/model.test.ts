@@ -20,14 +20,14 @@ beforeAll(async () => {
   dir = tempDir();
   const data = writeJsonl(join(dir, 'train.jsonl'), TINY_EXAMPLES);
   modelDir = join(dir, 'model');
-  await trainModel({ data: [data], out: modelDir, buckets: 4096, seed: 7 });
+  await trainModel({ data: [data], out: modelDir, buckets: 4096, seed: 7, quantize: 'float32' });
   clf = await loadClassifier(modelDir);
 }, 60_000);
 
 /** The model's weights as plain arrays, read back from weights.bin. */
 async function paramsOf(path: string) {
   const files = await readModelDir(path);
-  const t = tf.io.decodeWeights(files.weightData, files.specs);
+  const t = tf.io.decodeWeights(files.weightData as ArrayBuffer, files.specs);
   const [e, w, b] = files.specs.map((s) => t[s.name]!);
   const p = {
     buckets: e!.shape[0]!,
@@ -126,7 +126,7 @@ describe('model folder', () => {
 
   it('rejects weights that do not match model.json, naming both files', async () => {
     const bad = join(dir, 'model-bad');
-    await trainModel({ data: [join(dir, 'train.jsonl')], out: bad, buckets: 4096, seed: 7 });
+    await trainModel({ data: [join(dir, 'train.jsonl')], out: bad, buckets: 4096, seed: 7, quantize: 'float32' });
     const w = readFileSync(join(bad, 'weights.bin'));
     writeFileSync(join(bad, 'weights.bin'), w.subarray(0, w.byteLength - 4));
     await expect(loadClassifier(bad)).rejects.toThrow(/weights\.bin has \d+ bytes but .*model\.json declares weights of \d+ bytes/);

@@ -130,7 +130,8 @@ describe('optional warcio (WARC/WET input)', () => {
     expect(lines[0]).toBe(`topicmix ${PKG.version}, node ${process.version} (${process.platform} ${process.arch})`);
     expect(lines).toContain('backend cpu: usable');
     expect(lines).toContain('warcio: missing (WARC / WET input); to get it: npm install warcio');
-    expect(lines.some((l) => /^backend auto: (tensorflow|wasm|cpu)$/.test(l))).toBe(true);
+    expect(lines).toContain('backend js: usable (topicmix linear kernel, plain JavaScript; what auto serves with)');
+    expect(lines).toContain('backend auto: js (a TensorFlow.js backend serves only when --backend names it)');
     expect(lines.at(-1)).toMatch(/^default model: .*models\/default \(\d+ labels\)$/);
   });
 });

@@ -22,8 +22,8 @@ export function intOrAuto(name: string) {
 }
 
 export function backend(v: string): BackendPreference {
-  if (v === 'auto' || v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
-  throw new InvalidArgumentError(`--backend must be auto, tensorflow, wasm or cpu, got "${v}"`);
+  if (v === 'auto' || v === 'js' || v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
+  throw new InvalidArgumentError(`--backend must be auto, js, tensorflow, wasm or cpu, got "${v}"`);
 }
 
 export function collect(v: string, prev: string[] = []): string[] {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PredictOptions } from '../classifier.js';
+import { loadSharedModel, type PredictOptions, type SharedModel } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
 import type { WarcDoc } from '../io/warc-reader.js';
 import type { BackendName, BackendPreference } from '../model/backend.js';
@@ -29,6 +29,8 @@ export interface WorkerSetup {
   batchSize: number;
   predict: PredictOptions;
   count?: CountSpec;
+  /** the weights in shared memory (the js kernel): workers use these bytes instead of reading modelDir */
+  shared?: SharedModel;
 }
 
 interface Pending {
@@ -44,7 +46,7 @@ function workerScript(): string {
   return script;
 }
 
-/** N worker threads, each with its own model; batches go to the least busy one. */
+/** N worker threads sharing the model's weights (js kernel) or each with its own (tfjs); batches go to the least busy one. */
 export class WorkerPool {
   private readonly workers: Worker[];
   private readonly busy: number[];
@@ -79,7 +81,9 @@ export class WorkerPool {
     const script = workerScript();
     // node flags are inherited (e.g. --max-old-space-size), except those about the main entry (--input-type, -e, -p)
     const execArgv = process.execArgv.filter((a) => !/^(--input-type|--eval|-e$|--print|-p$)/.test(a));
-    const workers = Array.from({ length: n }, () => new Worker(script, { workerData: setup, execArgv }));
+    // the js kernel reads one copy of the weights (and fills one logit table) for all workers
+    const shared = setup.backend === 'auto' || setup.backend === 'js' ? { shared: await loadSharedModel(setup.modelDir) } : {};
+    const workers = Array.from({ length: n }, () => new Worker(script, { workerData: { ...setup, ...shared }, execArgv }));
     let backend: string | undefined;
     try {
       await Promise.all(

@@ -1,6 +1,6 @@
-// Worker thread: loads its own copy of the model (its own wasm instance) and runs the steps over batches.
+// Worker thread: builds its classifier on the shared weights (or loads its own copy for a tfjs backend) and runs the steps over batches.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadClassifier } from '../classifier.js';
+import { classifierFromFiles, loadClassifier } from '../classifier.js';
 import { prepareBatch, runBatch, splitChunk, unpackLines, type BatchSetup, type PackedLines, type RawChunk, type ReadOptions } from '../pipeline/run-batch.js';
 import { tagFormat } from '../pipeline/output-record.js';
 import type { WarcDoc } from '../io/warc-reader.js';
@@ -9,7 +9,8 @@ import { countSetup, type WorkerSetup } from './worker-pool.js';
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 try {
-  const clf = await loadClassifier(setup.modelDir, { backend: setup.backend, batchSize: setup.batchSize });
+  const load = { backend: setup.backend, batchSize: setup.batchSize };
+  const clf = setup.shared ? await classifierFromFiles(setup.shared.files, load, setup.shared.logitTable) : await loadClassifier(setup.modelDir, load);
   const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain) };
   if (setup.count) batch.count = await countSetup(setup.count);
   port.on('message', async (m: { id: number; lines?: PackedLines; chunk?: RawChunk; records?: WarcDoc[]; read: ReadOptions }) => {

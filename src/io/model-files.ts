@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-writer.js';
 import { VERSION } from '../version.js';
@@ -53,16 +53,18 @@ function encode(name: string, shape: number[], values: Float32Array, q: WeightQu
     return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'float16' } }, bytes: new Uint8Array(half.buffer) };
   }
   if (q === 'uint8') {
-    let min = Infinity;
-    let max = -Infinity;
+    // The range includes 0 and min is nudged so that 0 is exactly a code: the padding row 0 then decodes to
+    // exact zeros, and tf.loadLayersModel on padded input gives the unpadded probabilities.
+    let lo = 0;
+    let hi = 0;
     for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-    if (!Number.isFinite(min)) min = max = 0;
-    const scale = max > min ? (max - min) / 255 : 1;
+    const scale = hi > lo ? (hi - lo) / 255 : 1;
+    const min = -Math.round(-lo / scale) * scale;
     const out = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Math.round((values[i]! - min) / scale);
+    for (let i = 0; i < values.length; i++) out[i] = Math.min(255, Math.max(0, Math.round((values[i]! - min) / scale)));
     return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } }, bytes: out };
   }
   return { spec: { name, shape, dtype: 'float32' }, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
@@ -101,9 +103,10 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
 export type { ModelFiles } from '../model/weight-data.js';
 
 /** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
-export async function readModelDir(dir: string): Promise<ModelFiles> {
+export async function readModelDir(dir: string, options: { shared?: boolean } = {}): Promise<ModelFiles> {
   const { modelJson, meta, jsonPath } = await readModelJson(dir);
   const { specs, paths } = weightLayout(modelJson, jsonPath);
+  if (options.shared) return { dir, modelJson, meta, specs, weightData: await readShared(dir, paths, specs, jsonPath) };
   const buffers: Uint8Array[] = [];
   for (const p of paths) {
     try {
@@ -115,6 +118,37 @@ export async function readModelDir(dir: string): Promise<ModelFiles> {
   const got = buffers.reduce((a, b) => a + b.byteLength, 0);
   checkWeightBytes(got, specs, join(dir, paths.join('+')), jsonPath);
   return { dir, modelJson, meta, specs, weightData: concatToArrayBuffer(buffers, got) };
+}
+
+/** The weight shards, read straight into one SharedArrayBuffer (worker threads then share the bytes). */
+async function readShared(dir: string, paths: readonly string[], specs: readonly WeightSpec[], jsonPath: string): Promise<SharedArrayBuffer> {
+  const sizes: number[] = [];
+  for (const p of paths) {
+    try {
+      sizes.push((await stat(join(dir, p))).size);
+    } catch (err) {
+      throw new Error(`model: cannot read ${join(dir, p)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const total = sizes.reduce((a, b) => a + b, 0);
+  checkWeightBytes(total, specs, join(dir, paths.join('+')), jsonPath);
+  const data = new SharedArrayBuffer(total);
+  let off = 0;
+  for (const [i, p] of paths.entries()) {
+    const fh = await open(join(dir, p), 'r');
+    try {
+      let done = 0;
+      while (done < sizes[i]!) {
+        const { bytesRead } = await fh.read(new Uint8Array(data, off + done, sizes[i]! - done), 0, sizes[i]! - done, done);
+        if (bytesRead === 0) throw new Error(`model: ${join(dir, p)} shrank while being read`);
+        done += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    off += sizes[i]!;
+  }
+  return data;
 }
 
 /** Tensors for the weights, in manifest order (see weight-data.ts). */

@@ -17,11 +17,17 @@ export function tfLayers(): typeof TfLayers {
   return require('@tensorflow/tfjs-layers') as typeof TfLayers;
 }
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** The TensorFlow.js backends: the reference implementation of the model, selectable with `--backend`. */
+export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** What serves a classifier: `js` is topicmix's own linear kernel (linear-scorer.ts, no tfjs), else a tfjs backend. */
+export type BackendName = 'js' | TfjsBackendName;
+/** `auto` serves with the `js` kernel; a tfjs backend is used only when asked for. */
 export type BackendPreference = BackendName | 'auto';
+/** For useBackend: `auto` is the first tfjs backend that starts, in the order tensorflow, wasm, cpu. */
+export type TfjsBackendPreference = TfjsBackendName | 'auto';
 
-let active: Promise<BackendName> | undefined;
-let activePreference: BackendPreference | undefined;
+let active: Promise<TfjsBackendName> | undefined;
+let activePreference: TfjsBackendPreference | undefined;
 
 /**
  * Picks the tfjs backend: the native `@tensorflow/tfjs-node` when it is installed (optional
@@ -29,17 +35,17 @@ let activePreference: BackendPreference | undefined;
  * (its .wasm ships in the npm package), else the pure-JS cpu backend. Everything after this call
  * is the same code whatever the backend.
  */
-export function useBackend(preference: BackendPreference = 'auto'): Promise<BackendName> {
+export function useBackend(preference: TfjsBackendPreference = 'auto'): Promise<TfjsBackendName> {
   if (active && preference === activePreference) return active;
   activePreference = preference;
   active = select(preference);
   return active;
 }
 
-async function select(preference: BackendPreference): Promise<BackendName> {
+async function select(preference: TfjsBackendPreference): Promise<TfjsBackendName> {
   // tfjs prints a "you are running TensorFlow.js in Node.js" banner and other warnings unless PROD is set
   tf.env().set('PROD', true);
-  const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
+  const order: TfjsBackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
   const failures: string[] = [];
   for (const name of order) {
     try {
@@ -56,7 +62,7 @@ async function select(preference: BackendPreference): Promise<BackendName> {
   throw new Error(`no usable TensorFlow.js backend (${failures.join('; ')})`);
 }
 
-async function register(name: BackendName): Promise<void> {
+async function register(name: TfjsBackendName): Promise<void> {
   if (tf.findBackendFactory(name)) return;
   if (name === 'tensorflow') {
     require('@tensorflow/tfjs-node');

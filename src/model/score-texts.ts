@@ -1,5 +1,5 @@
 import { IdBuffer, splitChunks, type Featurizer } from '../features/featurizer.js';
-import type { SparseScorer } from './sparse-scorer.js';
+import type { Scorer } from './scorer-types.js';
 import { scriptOf, type ScriptCounts } from '../text/script.js';
 import type { Script } from '../types.js';
 
@@ -17,7 +17,7 @@ export interface ScoredBatch {
  * Featurizes `texts` into `buf` and scores them in one tfjs call. Texts longer than the featurizer's
  * chunk size are scored from the exact mean over all their chunks (`chunks[i]` says how many).
  */
-export function scoreTexts(featurizer: Featurizer, scorer: SparseScorer, texts: readonly string[], buf: IdBuffer): ScoredBatch {
+export function scoreTexts(featurizer: Featurizer, scorer: Scorer, texts: readonly string[], buf: IdBuffer): ScoredBatch {
   const n = texts.length;
   buf.clear();
   const offsets = new Int32Array(n + 1);
@@ -39,8 +39,8 @@ export function scoreTexts(featurizer: Featurizer, scorer: SparseScorer, texts: 
   return { probs, scripts, chunks };
 }
 
-function scoreLong(featurizer: Featurizer, scorer: SparseScorer, text: string, probs: Float32Array, i: number, scripts: Script[]): number {
-  const D = scorer.dim;
+function scoreLong(featurizer: Featurizer, scorer: Scorer, text: string, probs: Float32Array, i: number, scripts: Script[]): number {
+  const D = scorer.sumWidth;
   const sum = new Float64Array(D);
   const counts: ScriptCounts = { han: 0, latin: 0, other: 0 };
   const buf = new IdBuffer(1 << 16);
@@ -49,14 +49,13 @@ function scoreLong(featurizer: Featurizer, scorer: SparseScorer, text: string, p
   for (const piece of splitChunks(text, featurizer.config.chunkChars)) {
     buf.clear();
     featurizer.featurize(piece, buf, counts);
-    const s = scorer.embeddingSum(buf.view());
+    const s = scorer.sumRows(buf.view());
     for (let d = 0; d < D; d++) sum[d]! += s[d]!;
     total += buf.length;
     pieces++;
   }
-  const hidden = new Float32Array(D);
-  if (total > 0) for (let d = 0; d < D; d++) hidden[d] = sum[d]! / total;
-  probs.set(scorer.scoreHidden(hidden, 1), i * scorer.numLabels);
+  if (total > 0) for (let d = 0; d < D; d++) sum[d]! /= total;
+  probs.set(scorer.scoreMean(sum), i * scorer.numLabels);
   scripts[i] = scriptOf(counts);
   return pieces;
 }

@@ -1,5 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Scorer } from './scorer-types.js';
 import { decodeWeights, type ModelFiles } from './weight-data.js';
 
 // No Node modules and tfjs passed in: the Node classifier (scorer.ts) and the browser entry share it.
@@ -9,10 +10,11 @@ import { decodeWeights, type ModelFiles } from './weight-data.js';
  * padding), probabilities = softmax(hidden . W + b). Same answers as LayersModel.predict on the padded
  * input, which is 15-65x slower because of padding and the generic gather.
  */
-export class SparseScorer {
+export class SparseScorer implements Scorer {
   readonly dim: number;
   readonly numLabels: number;
   readonly buckets: number;
+  readonly sumWidth: number;
   private readonly E: Tensor2D;
   private readonly W: Tensor2D;
   private readonly b: Tensor1D;
@@ -29,6 +31,7 @@ export class SparseScorer {
     const [buckets, dim] = this.E.shape;
     this.buckets = buckets;
     this.dim = dim;
+    this.sumWidth = dim;
     this.numLabels = this.b.shape[0];
     const labels = files.meta.labels.length;
     if (this.W.shape[0] !== dim || this.W.shape[1] !== this.numLabels || labels !== this.numLabels) {
@@ -62,20 +65,20 @@ export class SparseScorer {
   }
 
   /** Sum of the embedding rows of `ids` (one chunk of a long document). */
-  embeddingSum(ids: Int32Array): Float32Array {
-    if (ids.length === 0) return new Float32Array(this.dim);
+  sumRows(ids: Int32Array): Float64Array {
+    if (ids.length === 0) return new Float64Array(this.dim);
     // sparseSegmentSum into one segment: never materialises the [len, dim] gather
     const tf = this.tf;
     const out = tf.tidy(() => tf.sparse.sparseSegmentSum(this.E, tf.tensor1d(ids, 'int32'), tf.zeros([ids.length], 'int32') as Tensor1D));
-    const sum = (out.dataSync() as Float32Array).slice();
+    const sum = Float64Array.from(out.dataSync() as Float32Array);
     out.dispose();
     return sum;
   }
 
-  /** Probabilities [n, K] from mean embeddings [n, dim]. */
-  scoreHidden(hidden: Float32Array, n: number): Float32Array {
+  /** Probabilities [K] from a mean embedding [dim]. */
+  scoreMean(mean: Float64Array): Float32Array {
     const tf = this.tf;
-    const out = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.tensor2d(hidden, [n, this.dim]), this.W), this.b)));
+    const out = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.tensor2d(Float32Array.from(mean), [1, this.dim]), this.W), this.b)));
     const probs = (out.dataSync() as Float32Array).slice();
     out.dispose();
     return probs;

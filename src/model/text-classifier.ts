@@ -4,7 +4,7 @@ import type { Prediction } from '../types.js';
 import type { ModelMetadata } from './metadata.js';
 import { makePrediction, resolvePredictOptions, textOf, type DocInput, type PredictOptions } from './prediction.js';
 import { scoreTexts, type ScoredBatch } from './score-texts.js';
-import type { SparseScorer } from './sparse-scorer.js';
+import type { Scorer } from './scorer-types.js';
 
 /** Lets the event loop (or the page) run between batches: setImmediate in Node, setTimeout elsewhere. */
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
@@ -22,7 +22,7 @@ export class TextClassifier {
   constructor(
     readonly metadata: ModelMetadata,
     private readonly featurizer: Featurizer,
-    private readonly scorer: SparseScorer,
+    private readonly scorer: Scorer,
     options: PredictOptions & { batchSize?: number },
   ) {
     this.labels = metadata.labels;

@@ -12,7 +12,8 @@ export interface ModelFiles {
   modelJson: ModelJson;
   meta: ModelMetadata;
   specs: WeightSpec[];
-  weightData: ArrayBuffer;
+  /** weights.bin's bytes; a SharedArrayBuffer when worker threads share one copy */
+  weightData: ArrayBuffer | SharedArrayBuffer;
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
@@ -69,7 +70,7 @@ export function decodeWeights(tf: typeof TfCore, files: ModelFiles): Tensor[] {
     if (spec.dtype === 'float32' && !spec.quantization && off % 4 === 0) {
       out.push(tf.tensor(new Float32Array(files.weightData, off, bytes / 4), spec.shape, 'float32'));
     } else {
-      const t = tf.io.decodeWeights(files.weightData.slice(off, off + bytes), [spec]);
+      const t = tf.io.decodeWeights(new Uint8Array(files.weightData, off, bytes).slice().buffer, [spec]);
       out.push(t[spec.name]!);
     }
     off += bytes;

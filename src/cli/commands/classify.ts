@@ -45,7 +45,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--workers <n>', 'worker threads, each with its own model (default: the number of cores; 1 for stdin and inputs under 4 MB)', int('--workers', 1))
     .option('--unordered', 'with workers: write batches as they finish, not in input order', false)
     .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), PREDICT_DEFAULTS.batchSize)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
+    .option('--backend <name>', 'auto (= js) | js (topicmix linear kernel) | tensorflow | wasm | cpu (TensorFlow.js)', backend, 'auto')
     .option('--verbose', 'print the backend and timing', false)
     .option('--no-progress', 'no progress bar (it is drawn only when stderr is a terminal)');
   // --- sharded output (src/executor/) ---

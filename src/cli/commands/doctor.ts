@@ -10,7 +10,7 @@ import { VERSION } from '../../version.js';
 const OPTIONAL = [
   {
     pkg: '@tensorflow/tfjs-node',
-    what: 'native TensorFlow backend (faster); without it the wasm or cpu backend runs',
+    what: 'native TensorFlow.js backend for --backend tensorflow; serving defaults to the js kernel, which needs nothing',
     get: 'npm install @tensorflow/tfjs-node (its install script downloads libtensorflow, so it needs internet access)',
   },
   { pkg: 'nodejieba', what: 'jieba word segmentation, for models trained with --zh-tokens jieba', get: 'npm install nodejieba (builds from source; needs a C++ compiler)' },
@@ -40,9 +40,12 @@ function present(pkg: string): string | null {
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('say what this install can do: versions, the TensorFlow.js backend in use, optional parts and how to get the missing ones')
+    .description('say what this install can do: versions, the backends, optional parts and how to get the missing ones')
     .action(async () => {
-      const lines: string[] = [`topicmix ${VERSION}, node ${process.version} (${process.platform} ${process.arch})`];
+      const lines: string[] = [
+        `topicmix ${VERSION}, node ${process.version} (${process.platform} ${process.arch})`,
+        'backend js: usable (topicmix linear kernel, plain JavaScript; what auto serves with)',
+      ];
       for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
         const ok = await useBackend(name).then(
           () => 'usable',
@@ -50,7 +53,7 @@ export function registerDoctorCommand(program: Command): void {
         );
         lines.push(`backend ${name}: ${ok}`);
       }
-      lines.push(`backend auto: ${await useBackend('auto').catch((err: Error) => `none (${err.message})`)}`);
+      lines.push('backend auto: js (a TensorFlow.js backend serves only when --backend names it)');
       for (const o of OPTIONAL) {
         const v = present(o.pkg);
         lines.push(v === null ? `${o.pkg}: missing (${o.what}); to get it: ${o.get}` : `${o.pkg} ${v}: present (${o.what})`);

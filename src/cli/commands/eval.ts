@@ -32,7 +32,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--data-root <dir>', 'root of the files named in mappings', READ_DEFAULTS.dataRoot)
     .option('--field <name>', 'text field', READ_DEFAULTS.field)
     .option('--json', 'print one JSON object', false)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backend, 'auto')
+    .option('--backend <name>', 'auto (= js) | js (topicmix linear kernel) | tensorflow | wasm | cpu (TensorFlow.js)', backend, 'auto')
     .option('--ignore-unknown', 'skip examples whose labels the model does not know', false)
     .option('--skip-bad-lines', 'skip malformed lines instead of failing', false)
     .option('--verbose', 'print the backend in use', false)
