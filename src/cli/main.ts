@@ -2,15 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { cliMessage } from './run-command.js';
-import { registerClassifyCommand } from './commands/classify.js';
-import { registerDoctorCommand } from './commands/doctor.js';
-import { registerEvalCommand } from './commands/eval.js';
-import { registerLabelsCommand } from './commands/labels.js';
-import { registerMixturesCommand } from './commands/mixtures.js';
-import { registerRebalanceCommand } from './commands/rebalance.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerSampleCommand } from './commands/sample.js';
-import { registerTrainCommand } from './commands/train.js';
 
 // natural's storage modules load dotenv, which prints a banner on stdout; stdout is for results only
 process.env.DOTENV_CONFIG_QUIET = 'true';
@@ -27,15 +18,23 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-registerTrainCommand(program);
-registerEvalCommand(program);
-registerClassifyCommand(program);
-registerLabelsCommand(program);
-registerReportCommand(program);
-registerRebalanceCommand(program);
-registerMixturesCommand(program);
-registerSampleCommand(program);
-registerDoctorCommand(program);
+type Register = (program: Command) => void;
+// Each command's module (and what it imports) loads only when that command runs: `topicmix classify` on one
+// document does not pay for loading train, report, rebalance... Help without a command lists them all.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  train: async () => (await import('./commands/train.js')).registerTrainCommand,
+  eval: async () => (await import('./commands/eval.js')).registerEvalCommand,
+  classify: async () => (await import('./commands/classify.js')).registerClassifyCommand,
+  labels: async () => (await import('./commands/labels.js')).registerLabelsCommand,
+  report: async () => (await import('./commands/report.js')).registerReportCommand,
+  rebalance: async () => (await import('./commands/rebalance.js')).registerRebalanceCommand,
+  mixtures: async () => (await import('./commands/mixtures.js')).registerMixturesCommand,
+  sample: async () => (await import('./commands/sample.js')).registerSampleCommand,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctorCommand,
+};
+const asked = process.argv[2];
+const names = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
+for (const name of names) (await COMMANDS[name]!())(program);
 
 try {
   await program.parseAsync(process.argv);
