@@ -7,8 +7,7 @@ import type { ModelMetadata } from './model/metadata.js';
 import { readModelDir, readModelJson } from './io/model-files.js';
 import { TfjsScorer } from './model/scorer.js';
 import { topIndices } from './model/top-k.js';
-import { PREDICT_DEFAULTS } from './defaults.js';
-import { resolvePredictOptions, type DocInput, type PredictOptions } from './model/prediction.js';
+import { resolveLoadOptions, resolvePredictOptions, type DocInput, type PredictOptions, type ResolvedLoadOptions } from './model/prediction.js';
 import type { ScoredBatch } from './model/score-texts.js';
 import { TextClassifier } from './model/text-classifier.js';
 import { PACKAGE_ROOT } from './version.js';
@@ -22,7 +21,7 @@ export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'default');
 export interface LoadOptions extends PredictOptions {
   /** 'auto' (default): tfjs-node when installed, else wasm, else cpu. */
   backend?: BackendPreference;
-  /** Documents per tfjs call in classifyBatch / classifyStream. Default PREDICT_DEFAULTS.batchSize (1024). */
+  /** Documents per tfjs call in classifyBatch / classifyStream: an integer from 1 to 2^20. Default PREDICT_DEFAULTS.batchSize (1024). */
   batchSize?: number;
 }
 
@@ -42,15 +41,16 @@ export interface ModelHandle {
 
 /** A model's handle from its model.json alone (see ModelHandle). */
 export async function loadModelHandle(dir?: string, options: LoadOptions = {}): Promise<ModelHandle> {
+  const resolved = resolveLoadOptions(options);
   const modelDir = dir ?? DEFAULT_MODEL_DIR;
   const { meta } = await readModelJson(modelDir);
-  const defaults = resolvePredictOptions(options, PREDICT_DEFAULTS);
+  const defaults = resolved.predict;
   return {
     dir: modelDir,
     labels: meta.labels,
     metadata: meta,
     backend: options.backend ?? 'auto',
-    batchSize: options.batchSize ?? PREDICT_DEFAULTS.batchSize,
+    batchSize: resolved.batchSize,
     predictOptions: (o) => (o ? resolvePredictOptions(o, defaults) : defaults),
   };
 }
@@ -64,7 +64,9 @@ export class Classifier extends TextClassifier implements ModelHandle {
     featurizer: Featurizer,
     scorer: TfjsScorer,
     readonly backend: BackendName,
-    options: LoadOptions,
+    options: ResolvedLoadOptions,
+    /** True when weights.bin matched the sha256 that model.json records (models saved before it was recorded have none). */
+    readonly weightsVerified: boolean,
   ) {
     super(meta, featurizer, scorer, options);
   }
@@ -75,6 +77,7 @@ export class Classifier extends TextClassifier implements ModelHandle {
  * default model shipped in the package (models/default) is used.
  */
 export async function loadClassifier(dir?: string, options: LoadOptions = {}): Promise<Classifier> {
+  const resolved = resolveLoadOptions(options);
   const modelDir = dir ?? DEFAULT_MODEL_DIR;
   if (dir === undefined && !existsSync(join(modelDir, 'model.json'))) {
     throw new Error(`no model given and the default model is missing (${modelDir}); pass a model folder written by "topicmix train"`);
@@ -83,5 +86,5 @@ export async function loadClassifier(dir?: string, options: LoadOptions = {}): P
   const files = await readModelDir(modelDir);
   const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer, `model ${modelDir}`));
   const scorer = new TfjsScorer(files);
-  return new Classifier(modelDir, files.meta, featurizer, scorer, backend, options);
+  return new Classifier(modelDir, files.meta, featurizer, scorer, backend, resolved, files.weightsVerified);
 }

@@ -131,7 +131,7 @@ describe('optional warcio (WARC/WET input)', () => {
     expect(lines).toContain('backend cpu: usable');
     expect(lines).toContain('warcio: missing (WARC / WET input); to get it: npm install warcio');
     expect(lines.some((l) => /^backend auto: (tensorflow|wasm|cpu)$/.test(l))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^default model: .*models\/default \(\d+ labels\)$/);
+    expect(lines.at(-1)).toMatch(/^default model: .*models\/default \(\d+ labels, weights match their sha256\)$/);
   });
 });
 
