@@ -15,6 +15,7 @@ import { PREDICT_DEFAULTS } from '../src/defaults.js';
 import { fieldsJson, tagFormat } from '../src/pipeline/output-record.js';
 import { trainModel } from '../src/train.js';
 import { DEFAULT_MODEL_DIR } from '../src/classifier.js';
+import { DEFAULT_FEATURIZER_CONFIG, Featurizer } from '../src/features/featurizer.js';
 import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
 
 let dir: string;
@@ -131,6 +132,12 @@ describe('model.json schema', () => {
       await expect(loadModelHandle(d)).rejects.toThrow(want);
     });
   }
+});
+
+describe('the featurizer itself', () => {
+  it('refuses chunkChars 0, which would cut a long text into empty chunks forever', () => {
+    expect(() => new Featurizer({ ...DEFAULT_FEATURIZER_CONFIG, chunkChars: 0 })).toThrow('featurizer: chunkChars must be an integer >= 1, got 0');
+  });
 });
 
 describe('scores JSON cannot hold are never written', () => {
