@@ -17,6 +17,8 @@ import { trainModel } from '../src/train.js';
 import { DEFAULT_MODEL_DIR } from '../src/classifier.js';
 import { DEFAULT_FEATURIZER_CONFIG, Featurizer } from '../src/features/featurizer.js';
 import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
+import { requireBuiltCli, runCli } from './cli-helpers.js';
+import { existsSync } from 'node:fs';
 
 let dir: string;
 let modelDir: string;
@@ -153,5 +155,30 @@ describe('scores JSON cannot hold are never written', () => {
 
   it('a library prediction with a non-finite probability is an error, not a NaN score', () => {
     expect(() => makePrediction(Float32Array.of(0.5, Number.NaN), labels, 'en', PREDICT_DEFAULTS, undefined)).toThrow('model: produced a non-finite score (NaN) for "b"');
+  });
+});
+
+describe('topicmix classify with a corrupted model', () => {
+  beforeAll(requireBuiltCli);
+
+  it('a NaN in the kernel: exit 1, the file named, no output written (it wrote "topic_score":NaN with exit 0)', async () => {
+    const off = await kernelOffset();
+    const d = variant({ weights: (w) => w.writeFloatLE(Number.NaN, off), rehash: true });
+    const input = writeJsonl(join(dir, 'in.jsonl'), [{ text: 'world cup final' }]);
+    const output = join(dir, 'out-nan.jsonl');
+    const r = await runCli(['classify', '--model', d, input, '-o', output]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`topicmix: model: ${join(d, 'weights.bin')}: weight output/kernel [32x3] has a non-finite value (NaN or infinity) at flat index 0`);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('--verbose says when a model records no weights hash (saved before it was recorded)', async () => {
+    const d = variant({ meta: (m) => delete m.weightsSha256 });
+    const input = writeJsonl(join(dir, 'in2.jsonl'), [{ text: 'world cup final' }]);
+    const r = await runCli(['classify', '--model', d, input, '-o', join(dir, 'out-old.jsonl'), '--verbose']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('weights unverified: model.json records no weightsSha256');
+    const verified = await runCli(['classify', '--model', modelDir, input, '-o', join(dir, 'out-new.jsonl'), '--verbose']);
+    expect(verified.stderr).not.toContain('unverified');
   });
 });
