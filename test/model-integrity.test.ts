@@ -19,6 +19,8 @@ import { DEFAULT_FEATURIZER_CONFIG, Featurizer } from '../src/features/featurize
 import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
 import { requireBuiltCli, runCli } from './cli-helpers.js';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { loadBrowserClassifier } from '../src/browser.js';
 
 let dir: string;
 let modelDir: string;
@@ -180,5 +182,30 @@ describe('topicmix classify with a corrupted model', () => {
     expect(r.stderr).toContain('weights unverified: model.json records no weightsSha256');
     const verified = await runCli(['classify', '--model', modelDir, input, '-o', join(dir, 'out-new.jsonl'), '--verbose']);
     expect(verified.stderr).not.toContain('unverified');
+  });
+});
+
+describe('topicmix/browser runs the same checks on fetched models', () => {
+  const fetchFrom =
+    (folder: string) =>
+    async (url: string): Promise<Response> =>
+      new Response(await readFile(join(folder, new URL(url).pathname.replace(/^\/m\//, ''))));
+
+  it('verifies the sha256 with WebCrypto, and refuses a flipped byte, a NaN weight and a bad schema', async () => {
+    const ok = await loadBrowserClassifier('http://models.test/m/', { fetch: fetchFrom(modelDir) });
+    expect(ok.weightsVerified).toBe(true);
+    ok.dispose();
+    const off = await kernelOffset();
+    const flipped = variant({ weights: (w) => void (w[off] = w[off]! ^ 0x80) });
+    await expect(loadBrowserClassifier('http://models.test/m/', { fetch: fetchFrom(flipped) })).rejects.toThrow(
+      'model: http://models.test/m/weights.bin is corrupted or belongs to another model: its sha256 is ',
+    );
+    const nan = variant({ weights: (w) => w.writeFloatLE(Number.NaN, off), rehash: true });
+    await expect(loadBrowserClassifier('http://models.test/m/', { fetch: fetchFrom(nan) })).rejects.toThrow('weight output/kernel [32x3] has a non-finite value');
+    const noLabels = variant({ meta: (m) => delete m.labels });
+    await expect(loadBrowserClassifier('http://models.test/m/', { fetch: fetchFrom(noLabels) })).rejects.toThrow(
+      'model: http://models.test/m/model.json: userDefinedMetadata.topicmix.labels is missing',
+    );
+    await expect(loadBrowserClassifier('http://models.test/m/', { fetch: fetchFrom(modelDir), batchSize: 0 })).rejects.toThrow('`batchSize` must be an integer from 1 to 1048576, got 0');
   });
 });
