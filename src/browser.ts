@@ -8,7 +8,7 @@ import type { ModelMetadata } from './model/metadata.js';
 import { LinearScorer } from './model/linear-scorer.js';
 import type { Scorer } from './model/scorer-types.js';
 import { SparseScorer } from './model/sparse-scorer.js';
-import { resolvePredictOptions, type PredictOptions } from './model/prediction.js';
+import { resolveLoadOptions, type PredictOptions, type ResolvedLoadOptions } from './model/prediction.js';
 import { TextClassifier } from './model/text-classifier.js';
 import { useBrowserTfjs, type BrowserBackend } from './browser/backend.js';
 import { fetchModelFiles, type FetchLike } from './browser/fetch-model.js';
@@ -29,7 +29,7 @@ export interface BrowserLoadOptions extends PredictOptions {
   backend?: BrowserBackend;
   /** URL prefix (ending in '/') of tfjs-backend-wasm's .wasm files; only with backend 'wasm'. */
   wasmPaths?: string;
-  /** Documents per tfjs call in classifyBatch / classifyStream. Default 1024. */
+  /** Documents per tfjs call in classifyBatch / classifyStream: an integer from 1 to 2^20. Default 1024. */
   batchSize?: number;
   /** Fetches the model files; default the global fetch (pass one for credentials, caching, tests). */
   fetch?: FetchLike;
@@ -47,7 +47,9 @@ export class BrowserClassifier extends TextClassifier {
     featurizer: Featurizer,
     scorer: Scorer,
     readonly backend: BrowserBackend,
-    options: BrowserLoadOptions,
+    options: ResolvedLoadOptions,
+    /** True when weights.bin matched the sha256 in model.json (false for older models, or without WebCrypto). */
+    readonly weightsVerified: boolean,
   ) {
     super(meta, featurizer, scorer, options);
   }
@@ -58,7 +60,7 @@ export class BrowserClassifier extends TextClassifier {
  * and returns a classifier. Relative URLs resolve against the page.
  */
 export async function loadBrowserClassifier(url: string | URL, options: BrowserLoadOptions = {}): Promise<BrowserClassifier> {
-  resolvePredictOptions(options);
+  const resolved = resolveLoadOptions(options);
   const backend = options.backend ?? 'js';
   if (backend !== 'js' && backend !== 'cpu' && backend !== 'wasm') throw new Error(`tfjs backend "${String(backend)}" is not available (use "js", "cpu" or "wasm")`);
   const tf = backend === 'js' ? undefined : await useBrowserTfjs(backend, options.wasmPaths);
@@ -70,5 +72,5 @@ export async function loadBrowserClassifier(url: string | URL, options: BrowserL
   if (config.zhTokens === 'jieba' && !plugins.segmenter) throw new Error(`model: ${files.dir}: this model segments Chinese with jieba (featurizer.zhTokens); pass options.plugins.segmenter`);
   const featurizer = new Featurizer(config, plugins);
   const scorer = tf ? new SparseScorer(tf, files) : new LinearScorer(files);
-  return new BrowserClassifier(files.dir, files.meta, featurizer, scorer, backend, options);
+  return new BrowserClassifier(files.dir, files.meta, featurizer, scorer, backend, resolved, files.weightsVerified);
 }

@@ -9,8 +9,7 @@ import { allocateLogitTable, LinearScorer, usesLogitTable, type LogitTableMemory
 import { TfjsScorer } from './model/scorer.js';
 import type { Scorer } from './model/scorer-types.js';
 import { topIndices } from './model/top-k.js';
-import { PREDICT_DEFAULTS } from './defaults.js';
-import { resolvePredictOptions, type DocInput, type PredictOptions } from './model/prediction.js';
+import { resolveLoadOptions, resolvePredictOptions, type DocInput, type PredictOptions, type ResolvedLoadOptions } from './model/prediction.js';
 import type { ScoredBatch } from './model/score-texts.js';
 import { TextClassifier } from './model/text-classifier.js';
 import { PACKAGE_ROOT } from './version.js';
@@ -27,7 +26,7 @@ export interface LoadOptions extends PredictOptions {
    * within 1e-5). 'tensorflow' (tfjs-node, optional), 'wasm' or 'cpu': that TensorFlow.js backend.
    */
   backend?: BackendPreference;
-  /** Documents per tfjs call in classifyBatch / classifyStream. Default PREDICT_DEFAULTS.batchSize (1024). */
+  /** Documents per tfjs call in classifyBatch / classifyStream: an integer from 1 to 2^20. Default PREDICT_DEFAULTS.batchSize (1024). */
   batchSize?: number;
 }
 
@@ -47,15 +46,16 @@ export interface ModelHandle {
 
 /** A model's handle from its model.json alone (see ModelHandle). */
 export async function loadModelHandle(dir?: string, options: LoadOptions = {}): Promise<ModelHandle> {
+  const resolved = resolveLoadOptions(options);
   const modelDir = dir ?? DEFAULT_MODEL_DIR;
   const { meta } = await readModelJson(modelDir);
-  const defaults = resolvePredictOptions(options, PREDICT_DEFAULTS);
+  const defaults = resolved.predict;
   return {
     dir: modelDir,
     labels: meta.labels,
     metadata: meta,
     backend: options.backend ?? 'auto',
-    batchSize: options.batchSize ?? PREDICT_DEFAULTS.batchSize,
+    batchSize: resolved.batchSize,
     predictOptions: (o) => (o ? resolvePredictOptions(o, defaults) : defaults),
   };
 }
@@ -69,7 +69,9 @@ export class Classifier extends TextClassifier implements ModelHandle {
     featurizer: Featurizer,
     scorer: Scorer,
     readonly backend: BackendName,
-    options: LoadOptions,
+    options: ResolvedLoadOptions,
+    /** True when weights.bin matched the sha256 that model.json records (models saved before it was recorded have none). */
+    readonly weightsVerified: boolean,
   ) {
     super(meta, featurizer, scorer, options);
   }
@@ -80,6 +82,7 @@ export class Classifier extends TextClassifier implements ModelHandle {
  * default model shipped in the package (models/default) is used.
  */
 export async function loadClassifier(dir?: string, options: LoadOptions = {}): Promise<Classifier> {
+  resolveLoadOptions(options); // bad options fail before the model is read
   const modelDir = dir ?? DEFAULT_MODEL_DIR;
   if (dir === undefined && !existsSync(join(modelDir, 'model.json'))) {
     throw new Error(`no model given and the default model is missing (${modelDir}); pass a model folder written by "topicmix train"`);
@@ -96,7 +99,7 @@ export interface SharedModel {
   logitTable?: LogitTableMemory;
 }
 
-/** Reads a model folder into SharedArrayBuffers (see SharedModel). */
+/** Reads (and checks) a model folder into SharedArrayBuffers (see SharedModel). */
 export async function loadSharedModel(dir: string): Promise<SharedModel> {
   const files = await readModelDir(dir, { shared: true });
   const [, dim = 0] = files.specs[0]?.shape ?? [];
@@ -104,13 +107,14 @@ export async function loadSharedModel(dir: string): Promise<SharedModel> {
   return { files, ...(usesLogitTable(dim, K) && { logitTable: allocateLogitTable(files.meta.featurizer.buckets, K, true) }) };
 }
 
-/** A classifier over weights already in memory (from readModelDir or loadSharedModel). */
+/** A classifier over weights already in memory and checked (from readModelDir or loadSharedModel). */
 export async function classifierFromFiles(files: ModelFiles, options: LoadOptions = {}, logitTable?: LogitTableMemory): Promise<Classifier> {
+  const resolved = resolveLoadOptions(options);
   const preference = options.backend ?? 'auto';
   const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer, `model ${files.dir}`));
   if (preference === 'auto' || preference === 'js') {
-    return new Classifier(files.dir, files.meta, featurizer, new LinearScorer(files, logitTable ? { logitTable } : {}), 'js', options);
+    return new Classifier(files.dir, files.meta, featurizer, new LinearScorer(files, logitTable ? { logitTable } : {}), 'js', resolved, files.weightsVerified);
   }
   const backend = await useBackend(preference);
-  return new Classifier(files.dir, files.meta, featurizer, new TfjsScorer(files), backend, options);
+  return new Classifier(files.dir, files.meta, featurizer, new TfjsScorer(files), backend, resolved, files.weightsVerified);
 }

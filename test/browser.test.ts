@@ -46,7 +46,7 @@ const TEXTS = [
   '２０２４年ＡＩ芯片市场：英伟达 GPU 出货量大增，台积电扩产 3nm 工艺',
   'Our hotel near the beach had a great breakfast buffet and friendly staff',
   'Привет, как дела? Это текст на русском языке.',
-  '',
+  '...', // no features: the prior
   LONG,
 ];
 const EPS = 1e-5;

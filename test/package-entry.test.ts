@@ -132,7 +132,7 @@ describe('optional warcio (WARC/WET input)', () => {
     expect(lines).toContain('warcio: missing (WARC / WET input); to get it: npm install warcio');
     expect(lines).toContain('backend js: usable (topicmix linear kernel, plain JavaScript; what auto serves with)');
     expect(lines).toContain('backend auto: js (a TensorFlow.js backend serves only when --backend names it)');
-    expect(lines.at(-1)).toMatch(/^default model: .*models\/default \(\d+ labels\)$/);
+    expect(lines.at(-1)).toMatch(/^default model: .*models\/default \(\d+ labels, weights match their sha256\)$/);
   });
 });
 

@@ -114,8 +114,9 @@ describe('mergeable partial reports', () => {
     const modelled = await reportOf([`${FIX}/mini.jsonl`], { model: true });
     const other = { ...modelled, model: { ...modelled.model, name: 'other', id: 'other@abc' } };
     expect(() => merge([modelled, other])).toThrow(/part-1\.json: model\.id is "other@abc"/);
-    // A data-labelled part merges into a model-labelled one when its labels are the model's.
-    expect(merge([modelled, words]).model.labels_source).toBe('model');
+    // A part made without a model does not merge with parts counted with one, in either order (issue 11).
+    expect(() => merge([modelled, words])).toThrow(/part-1\.json: was made without `model` \(labels from the data\), but the reports merged before it were counted with model mini-topics@/);
+    expect(() => merge([words, modelled])).toThrow(/part-1\.json: was counted with model mini-topics@\w+, but the reports merged before it were made without `model`/);
   });
 });
 

@@ -1,5 +1,6 @@
+import { checkModelMetadata } from '../model/metadata-schema.js';
 import { MODEL_JSON, parseModelJson } from '../model/model-json-parse.js';
-import { checkWeightBytes, concatToArrayBuffer, weightLayout, type ModelFiles } from '../model/weight-data.js';
+import { checkFiniteWeights, checkWeightBytes, checkWeightsHash, concatToArrayBuffer, weightLayout, type ModelFiles } from '../model/weight-data.js';
 
 export type FetchLike = (url: string) => Promise<Response>;
 
@@ -32,15 +33,33 @@ async function fetchOk(fetchFn: FetchLike, url: string): Promise<Response> {
   return res;
 }
 
+/** `sha256:<hex>` of `data` by WebCrypto, or null where it is unavailable (insecure contexts). */
+async function sha256(data: ArrayBuffer): Promise<string | null> {
+  const subtle = (globalThis as { crypto?: { subtle?: { digest(algorithm: string, data: ArrayBuffer): Promise<ArrayBuffer> } } }).crypto?.subtle;
+  if (!subtle) return null;
+  const d = new Uint8Array(await subtle.digest('SHA-256', data));
+  let hex = '';
+  for (const b of d) hex += b.toString(16).padStart(2, '0');
+  return `sha256:${hex}`;
+}
+
 /** Fetches and checks model.json and its weight shards (paths relative to model.json, as tfjs lays them out). */
 export async function fetchModelFiles(url: string | URL, fetchFn: FetchLike = (u) => fetch(u)): Promise<ModelFiles> {
   const jsonUrl = modelJsonUrl(url);
   const jsonHref = jsonUrl.href;
-  const { modelJson, meta } = parseModelJson(await (await fetchOk(fetchFn, jsonHref)).text(), jsonHref);
+  const parsed = parseModelJson(await (await fetchOk(fetchFn, jsonHref)).text(), jsonHref);
+  const { modelJson } = parsed;
+  const meta = checkModelMetadata(parsed.meta, jsonHref);
   const { specs, paths } = weightLayout(modelJson, jsonHref);
   const hrefs = paths.map((p) => new URL(p, jsonUrl).href);
   const buffers = await Promise.all(hrefs.map(async (h) => new Uint8Array(await (await fetchOk(fetchFn, h)).arrayBuffer())));
   const got = buffers.reduce((a, b) => a + b.byteLength, 0);
-  checkWeightBytes(got, specs, hrefs.join('+'), jsonHref);
-  return { dir: new URL('.', jsonUrl).href, modelJson, meta, specs, weightData: concatToArrayBuffer(buffers, got) };
+  const weightsPath = hrefs.join('+');
+  checkWeightBytes(got, specs, weightsPath, jsonHref);
+  const weightData = concatToArrayBuffer(buffers, got);
+  const digest = await sha256(weightData);
+  // without WebCrypto (a page served over plain http) the weights load unverified
+  const weightsVerified = digest === null ? false : checkWeightsHash(digest, meta, weightsPath, jsonHref);
+  checkFiniteWeights(specs, weightData, weightsPath);
+  return { dir: new URL('.', jsonUrl).href, modelJson, meta, specs, weightData, weightsVerified };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
-import { cliMessage } from './run-command.js';
+import { cliMessage, printFailure } from './run-command.js';
 
 // natural's storage modules load dotenv, which prints a banner on stdout; stdout is for results only
 process.env.DOTENV_CONFIG_QUIET = 'true';
@@ -10,6 +10,10 @@ process.env.DOTENV_CONFIG_QUIET = 'true';
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
 });
+// stderr closed or its reader gone: notes and progress are dropped, but error records written there fail
+// the run (writeErrorRecordsToStderr) and the failure is said on stdout (printFailure); without this
+// listener Node would die with exit code 7 and no message
+process.stderr.on('error', () => undefined);
 
 const program = new Command()
   .name('topicmix')
@@ -42,7 +46,7 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else {
-    process.stderr.write(`topicmix: ${cliMessage((err as Error).message)}\n`);
+    printFailure(`topicmix: ${cliMessage((err as Error).message)}\n`);
     if (process.env.TOPICMIX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     process.exitCode = 1;
   }

@@ -12,6 +12,20 @@ export function cliMessage(message: string): string {
 }
 
 /**
+ * Says why the command failed: on stderr, or on stdout when stderr cannot be written (closed, or its reader
+ * went away), so that a failure is never silent. The exit code is set by the caller.
+ */
+export function printFailure(line: string): void {
+  if (process.stderr.destroyed || !process.stderr.writable) {
+    process.stdout.write(line);
+    return;
+  }
+  process.stderr.write(line, (err) => {
+    if (err) process.stdout.write(line);
+  });
+}
+
+/**
  * Run a command body: problems with the user's files or options become one line on stderr and exit
  * code 1 (exitCode, not exit(), so pending output is flushed); anything else is a bug and is rethrown.
  */
@@ -20,7 +34,7 @@ export async function runCommand(name: string, body: () => Promise<void>): Promi
     await body();
   } catch (err) {
     if (err instanceof Error && USER_ERRORS.has(err.name)) {
-      process.stderr.write(`topicmix ${name}: ${cliMessage(err.message)}\n`);
+      printFailure(`topicmix ${name}: ${cliMessage(err.message)}\n`);
       process.exitCode = 1;
       return;
     }

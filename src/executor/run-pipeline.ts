@@ -3,6 +3,7 @@ import { rm, stat } from 'node:fs/promises';
 import { Classifier, loadClassifier, loadModelHandle, type ModelHandle, type PredictOptions } from '../classifier.js';
 import type { BackendPreference } from '../model/backend.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
+import { writeErrorRecordsToStderr } from '../io/error-sink.js';
 import { readLineAlignedChunks } from '../io/chunk-reader.js';
 import { InputError, isGzipPath, resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
@@ -189,7 +190,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
 
   const writeErrors = async (text: string): Promise<void> => {
     if (text.length === 0) return;
-    if (errorsPath === '-stderr') process.stderr.write(text);
+    if (errorsPath === '-stderr') await writeErrorRecordsToStderr(text);
     else {
       errOut ??= await AtomicWriter.open(errorsPath);
       const w = errOut.write(text);

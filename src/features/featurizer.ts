@@ -71,6 +71,8 @@ export class Featurizer {
   constructor(config: FeaturizerConfig, plugins: FeaturizerPlugins = {}) {
     if (!Number.isInteger(config.buckets) || config.buckets < 2) throw new Error(`featurizer: buckets must be an integer >= 2, got ${config.buckets}`);
     if (config.ngrams !== 1 && config.ngrams !== 2) throw new Error(`featurizer: ngrams must be 1 or 2, got ${String(config.ngrams)}`);
+    // 0 would cut a long text into empty chunks forever
+    if (!Number.isInteger(config.chunkChars) || config.chunkChars < 1) throw new Error(`featurizer: chunkChars must be an integer >= 1, got ${String(config.chunkChars)}`);
     if (config.zhTokens === 'jieba' && !plugins.segmenter) throw new Error('featurizer: zhTokens "jieba" needs a segmenter (install the optional dependency nodejieba)');
     if (config.stem && !plugins.stemmer) throw new Error('featurizer: stem needs a stemmer');
     this.config = config;

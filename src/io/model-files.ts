@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-writer.js';
@@ -9,7 +10,7 @@ import { encodeFloat16 } from '../model/float16.js';
 import type { ModelMetadata } from '../model/metadata.js';
 import { MODEL_JSON, WEIGHTS_BIN, readModelJson, type ModelJson, type WeightSpec } from './model-json.js';
 import type { ModelParams } from '../model/params.js';
-import { checkWeightBytes, concatToArrayBuffer, decodeWeights, weightLayout, type ModelFiles } from '../model/weight-data.js';
+import { checkFiniteWeights, checkWeightBytes, checkWeightsHash, concatToArrayBuffer, decodeWeights, weightLayout, type ModelFiles } from '../model/weight-data.js';
 
 export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, readModelJson, readModelJsonFile, type ModelJson, type WeightSpec } from './model-json.js';
 
@@ -70,9 +71,26 @@ function encode(name: string, shape: number[], values: Float32Array, q: WeightQu
   return { spec: { name, shape, dtype: 'float32' }, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
 }
 
-/** Writes model.json + weights.bin (standard tfjs layers-model layout), each atomically. */
+function sha256(buffers: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const b of buffers) h.update(b);
+  return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * Writes model.json + weights.bin (standard tfjs layers-model layout), each atomically. model.json records
+ * the sha256 of weights.bin (`weightsSha256`), which every load checks.
+ */
 export async function writeModelDir(dir: string, params: ModelParams, meta: ModelMetadata, quantization: WeightQuantization = 'float32'): Promise<{ modelJson: ModelJson; weightBytes: number }> {
   const { buckets, dim, numLabels } = params;
+  for (const [name, v] of [
+    ['embedding', params.E],
+    ['kernel', params.W],
+    ['bias', params.b],
+  ] as const) {
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new Error(`model: refusing to write ${join(dir, WEIGHTS_BIN)}: the ${name} has a non-finite value at index ${bad} (training diverged; lower the learning rate)`);
+  }
   const { topology: modelTopology, weightNames } = topology(buckets, dim, numLabels);
   const parts = [
     encode(weightNames.embedding, [buckets, dim], params.E, quantization),
@@ -93,7 +111,7 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
     convertedBy: `topicmix v${VERSION}`,
     modelTopology,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: parts.map((p) => p.spec) }],
-    userDefinedMetadata: { topicmix: meta },
+    userDefinedMetadata: { topicmix: { ...meta, weightsSha256: sha256([data]) } },
   };
   await writeFileAtomic(join(dir, WEIGHTS_BIN), data);
   await writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(modelJson, null, 1) + '\n');
@@ -103,21 +121,32 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
 export type { ModelFiles } from '../model/weight-data.js';
 
 /** Reads and checks a model folder: clear errors for a missing/unreadable folder, bad JSON, weights that do not match. */
+/** With `shared`, the weights are read into a SharedArrayBuffer (worker threads then share the bytes). */
 export async function readModelDir(dir: string, options: { shared?: boolean } = {}): Promise<ModelFiles> {
   const { modelJson, meta, jsonPath } = await readModelJson(dir);
   const { specs, paths } = weightLayout(modelJson, jsonPath);
-  if (options.shared) return { dir, modelJson, meta, specs, weightData: await readShared(dir, paths, specs, jsonPath) };
-  const buffers: Uint8Array[] = [];
-  for (const p of paths) {
-    try {
-      buffers.push(await readFile(join(dir, p)));
-    } catch (err) {
-      throw new Error(`model: cannot read ${join(dir, p)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  const weightsPath = join(dir, paths.join('+'));
+  let weightData: ArrayBuffer | SharedArrayBuffer;
+  let buffers: Uint8Array[];
+  if (options.shared) {
+    weightData = await readShared(dir, paths, specs, jsonPath);
+    buffers = [new Uint8Array(weightData)];
+  } else {
+    buffers = [];
+    for (const p of paths) {
+      try {
+        buffers.push(await readFile(join(dir, p)));
+      } catch (err) {
+        throw new Error(`model: cannot read ${join(dir, p)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
     }
+    const got = buffers.reduce((a, b) => a + b.byteLength, 0);
+    checkWeightBytes(got, specs, weightsPath, jsonPath);
+    weightData = concatToArrayBuffer(buffers, got);
   }
-  const got = buffers.reduce((a, b) => a + b.byteLength, 0);
-  checkWeightBytes(got, specs, join(dir, paths.join('+')), jsonPath);
-  return { dir, modelJson, meta, specs, weightData: concatToArrayBuffer(buffers, got) };
+  const weightsVerified = checkWeightsHash(sha256(buffers), meta, weightsPath, jsonPath);
+  checkFiniteWeights(specs, weightData, weightsPath);
+  return { dir, modelJson, meta, specs, weightData, weightsVerified };
 }
 
 /** The weight shards, read straight into one SharedArrayBuffer (worker threads then share the bytes). */

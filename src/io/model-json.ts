@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelMetadata } from '../model/metadata.js';
+import { checkModelMetadata } from '../model/metadata-schema.js';
 import { MODEL_JSON, parseModelJson, type ModelJson } from '../model/model-json-parse.js';
 
 // The one reader of model.json: the classifier, the executor and `report --model` all go through it.
@@ -8,7 +9,10 @@ import { MODEL_JSON, parseModelJson, type ModelJson } from '../model/model-json-
 
 export { MODEL_JSON, WEIGHTS_BIN, parseModelJson, type ModelJson, type WeightSpec } from '../model/model-json-parse.js';
 
-/** Reads and checks a model folder's model.json (not its weights): clear errors for a missing folder or bad JSON. */
+/**
+ * Reads and checks a model folder's model.json (not its weights) for serving: clear errors for a missing
+ * folder, bad JSON, or metadata the classifier cannot use (see metadata-schema.ts).
+ */
 export async function readModelJson(dir: string): Promise<{ modelJson: ModelJson; meta: ModelMetadata; jsonPath: string }> {
   const jsonPath = join(dir, MODEL_JSON);
   try {
@@ -20,10 +24,11 @@ export async function readModelJson(dir: string): Promise<{ modelJson: ModelJson
     if (code) throw new Error(`model: cannot read ${dir}: ${(err as Error).message}`);
     throw err;
   }
-  return { ...(await readModelJsonFile(jsonPath)), jsonPath };
+  const { modelJson, meta } = await readModelJsonFile(jsonPath);
+  return { modelJson, meta: checkModelMetadata(meta, jsonPath), jsonPath };
 }
 
-/** Reads and checks one model.json file. */
+/** Reads one model.json file and checks it is a topicmix model (its identity; `readModelJson` checks it can serve). */
 export async function readModelJsonFile(jsonPath: string): Promise<{ modelJson: ModelJson; meta: ModelMetadata }> {
   let text: string;
   try {

@@ -16,6 +16,8 @@ export interface ModelMetadata {
   abstain?: string;
   featurizer: FeaturizerConfig;
   dim: number;
+  /** `sha256:<hex>` of weights.bin as written, checked at load; models saved before the hash was recorded have none. */
+  weightsSha256?: string;
   training: TrainingRecord;
   metrics?: Record<string, unknown>;
   /** How the probabilities were calibrated and the model's known confusions (for corrected shares). */

@@ -19,22 +19,67 @@ export type DocInput = string | { text: string; [key: string]: unknown };
 
 /** Checks `o` and fills what it leaves out from `d` (by default PREDICT_DEFAULTS). */
 export function resolvePredictOptions(o: PredictOptions, d: Required<PredictOptions> = PREDICT_DEFAULTS): Required<PredictOptions> {
+  if (o === null || typeof o !== 'object') throw new TypeError(`prediction options must be an object, got ${o === null ? 'null' : typeof o}`);
   const topK = o.topK ?? d.topK;
   const threshold = o.threshold ?? d.threshold;
-  if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be an integer >= 1, got ${topK}`);
-  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be in [0, 1], got ${threshold}`);
-  return { topK, threshold, allScores: o.allScores ?? d.allScores };
+  const allScores = o.allScores ?? d.allScores;
+  if (!Number.isInteger(topK) || topK < 1) throw new Error(`\`topK\` must be an integer >= 1, got ${String(topK)}`);
+  if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) throw new Error(`\`threshold\` must be a number in [0, 1], got ${String(threshold)}`);
+  if (typeof allScores !== 'boolean') throw new Error(`\`allScores\` must be true or false, got ${String(allScores)}`);
+  return { topK, threshold, allScores };
 }
 
-export function textOf(doc: DocInput): string {
-  if (typeof doc === 'string') return doc;
-  if (doc && typeof doc.text === 'string') return doc.text;
-  throw new TypeError('document must be a string or an object with a string "text" field');
+/** Largest `batchSize` accepted: a batch's ids and probabilities must fit in typed arrays. */
+const MAX_BATCH_SIZE = 1 << 20;
+
+/** Checks a load-time `batchSize` (documents per tfjs call), or gives the default. */
+export function resolveBatchSize(batchSize: number | undefined, fallback: number): number {
+  if (batchSize === undefined) return fallback;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    throw new Error(`\`batchSize\` must be an integer from 1 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
+  }
+  return batchSize;
+}
+
+/** What a classifier is loaded with, checked: prediction defaults and documents per tfjs call. */
+export interface ResolvedLoadOptions {
+  predict: Required<PredictOptions>;
+  batchSize: number;
+}
+
+/**
+ * The one check of a loader's options (`loadClassifier`, `loadModelHandle`, `loadBrowserClassifier`),
+ * done before anything is read, so that a bad option fails at load time with its name.
+ */
+export function resolveLoadOptions(o: PredictOptions & { batchSize?: number }, d: Required<PredictOptions> & { batchSize: number } = PREDICT_DEFAULTS): ResolvedLoadOptions {
+  if (o === null || typeof o !== 'object') throw new TypeError(`load options must be an object, got ${o === null ? 'null' : typeof o}`);
+  return { predict: resolvePredictOptions(o, d), batchSize: resolveBatchSize(o.batchSize, d.batchSize) };
+}
+
+/** Same test as the CLI's `empty_text` error: no characters, or only whitespace. */
+function isBlank(s: string): boolean {
+  return s.length === 0 || s.trim().length === 0;
+}
+
+/**
+ * The text of a document. Empty or whitespace-only text is an error, as in the CLI (where such a line
+ * becomes an `empty_text` error record): there is nothing to classify, and the model's prior is no answer.
+ * `index` names the document in a batch.
+ */
+export function textOf(doc: DocInput, index?: number): string {
+  const which = index === undefined ? 'document' : `document ${index}`;
+  let text: unknown;
+  if (typeof doc === 'string') text = doc;
+  else if (doc !== null && typeof doc === 'object' && typeof doc.text === 'string') text = doc.text;
+  else throw new TypeError(`${which} must be a string or an object with a string "text" field, got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}`);
+  if (isBlank(text as string)) throw new Error(`${which} is empty or whitespace-only: there is nothing to classify`);
+  return text as string;
 }
 
 /** The prediction for one document's probabilities `p` (label order). */
 export function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Required<PredictOptions>, abstain: string | undefined): Prediction {
   const K = labels.length;
+  for (let j = 0; j < K; j++) if (!Number.isFinite(p[j]!)) throw new Error(`model: produced a non-finite score (${p[j]}) for "${labels[j]}": its weights are corrupted or overflow`);
   const top = topIndices(p, Math.min(o.topK, K));
   const topics: TopicScore[] = top.map((j) => ({ label: labels[j]!, score: p[j]! }));
   const best = topics[0]!;

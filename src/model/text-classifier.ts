@@ -1,8 +1,7 @@
 import { IdBuffer, type Featurizer } from '../features/featurizer.js';
-import { PREDICT_DEFAULTS } from '../defaults.js';
 import type { Prediction } from '../types.js';
 import type { ModelMetadata } from './metadata.js';
-import { makePrediction, resolvePredictOptions, textOf, type DocInput, type PredictOptions } from './prediction.js';
+import { makePrediction, resolvePredictOptions, textOf, type DocInput, type PredictOptions, type ResolvedLoadOptions } from './prediction.js';
 import { scoreTexts, type ScoredBatch } from './score-texts.js';
 import type { Scorer } from './scorer-types.js';
 
@@ -18,48 +17,69 @@ export class TextClassifier {
   readonly batchSize: number;
   private readonly defaults: Required<PredictOptions>;
   private readonly buf = new IdBuffer(1 << 16);
+  private disposed = false;
 
+  /** `options` as checked by resolveLoadOptions (the loaders check them before reading the model). */
   constructor(
     readonly metadata: ModelMetadata,
     private readonly featurizer: Featurizer,
     private readonly scorer: Scorer,
-    options: PredictOptions & { batchSize?: number },
+    options: ResolvedLoadOptions,
   ) {
     this.labels = metadata.labels;
-    this.batchSize = options.batchSize ?? PREDICT_DEFAULTS.batchSize;
-    this.defaults = resolvePredictOptions(options, PREDICT_DEFAULTS);
+    this.batchSize = options.batchSize;
+    this.defaults = options.predict;
   }
 
-  /** Classifies one text (synchronous). */
+  /** Classifies one text (synchronous). Empty or whitespace-only text is an error, as in the CLI. */
   classify(doc: DocInput, options?: PredictOptions): Prediction {
+    this.checkLive();
     return this.predictTexts([textOf(doc)], options)[0]!;
   }
 
-  /** Classifies many documents, in tfjs batches of `batchSize`, yielding to the event loop between batches. */
+  /**
+   * Classifies many documents, in tfjs batches of `batchSize`, yielding to the event loop between batches.
+   * Every document is checked before any is scored: a bad one fails the call, naming its index.
+   */
   async classifyBatch(docs: readonly DocInput[], options?: PredictOptions): Promise<Prediction[]> {
+    this.checkLive();
+    if (!Array.isArray(docs)) throw new TypeError(`classifyBatch: documents must be an array, got ${docs === null ? 'null' : typeof docs}`);
+    const texts = docs.map((d: DocInput, i: number) => textOf(d, i));
+    const opts = this.predictOptions(options);
     const out: Prediction[] = [];
-    for (let i = 0; i < docs.length; i += this.batchSize) {
-      out.push(...this.predictTexts(docs.slice(i, i + this.batchSize).map(textOf), options));
-      if (i + this.batchSize < docs.length) await yieldToEventLoop();
+    for (let i = 0; i < texts.length; i += this.batchSize) {
+      this.checkLive(); // dispose() may run while this call waits for the event loop
+      out.push(...this.predictTexts(texts.slice(i, i + this.batchSize), opts));
+      if (i + this.batchSize < texts.length) await yieldToEventLoop();
     }
     return out;
   }
 
   /** Classifies a stream of documents, batching internally; yields one prediction per document, in order. */
   async *classifyStream(docs: AsyncIterable<DocInput> | Iterable<DocInput>, options?: PredictOptions): AsyncGenerator<Prediction> {
+    this.checkLive();
+    const iterable = docs as Partial<AsyncIterable<DocInput> & Iterable<DocInput>> | null;
+    if (iterable === null || typeof iterable !== 'object' || (typeof iterable[Symbol.asyncIterator] !== 'function' && typeof iterable[Symbol.iterator] !== 'function')) {
+      throw new TypeError(`classifyStream: documents must be an iterable or async iterable, got ${docs === null ? 'null' : typeof docs}`);
+    }
+    const opts = this.predictOptions(options);
     let batch: string[] = [];
+    let n = 0;
     for await (const doc of docs) {
-      batch.push(textOf(doc));
+      batch.push(textOf(doc, n++));
       if (batch.length >= this.batchSize) {
-        yield* this.predictTexts(batch, options);
+        this.checkLive();
+        yield* this.predictTexts(batch, opts);
         batch = [];
       }
     }
-    if (batch.length > 0) yield* this.predictTexts(batch, options);
+    this.checkLive();
+    if (batch.length > 0) yield* this.predictTexts(batch, opts);
   }
 
   /** Predictions for a batch of texts (featurize, one tfjs call, build the prediction objects). */
   predictTexts(texts: readonly string[], options?: PredictOptions): Prediction[] {
+    this.checkLive();
     const opts = this.predictOptions(options);
     const { probs, scripts, chunks } = this.scoreTexts(texts);
     const K = this.labels.length;
@@ -83,11 +103,18 @@ export class TextClassifier {
    * their chunks (`chunks[i]` says how many).
    */
   scoreTexts(texts: readonly string[]): ScoredBatch {
+    this.checkLive();
     return scoreTexts(this.featurizer, this.scorer, texts, this.buf);
   }
 
-  /** Frees the model's tensors. */
+  /** Frees the model's tensors; the classifier cannot be used afterwards (a second call does nothing). */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.scorer.dispose();
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error('classifier: used after dispose(); load the model again to classify');
   }
 }

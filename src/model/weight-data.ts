@@ -14,6 +14,8 @@ export interface ModelFiles {
   specs: WeightSpec[];
   /** weights.bin's bytes; a SharedArrayBuffer when worker threads share one copy */
   weightData: ArrayBuffer | SharedArrayBuffer;
+  /** True when model.json records `weightsSha256` and the weight bytes match it (older models record none). */
+  weightsVerified: boolean;
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
@@ -41,6 +43,56 @@ export function checkWeightBytes(got: number, specs: readonly WeightSpec[], weig
     throw new Error(
       `model: ${weightsPath} has ${got} bytes but ${jsonPath} declares weights of ${want} bytes (${specs.map((s) => `${s.name} [${s.shape.join('x')}]`).join(', ')}): the weights do not belong to this model.json`,
     );
+  }
+}
+
+/**
+ * Throws unless the weight bytes hash to what model.json records. `actual` is `sha256:<hex>` of the
+ * shards in manifest order; returns false (unverified, not an error) when model.json records no hash.
+ */
+export function checkWeightsHash(actual: string, meta: ModelMetadata, weightsPath: string, jsonPath: string): boolean {
+  const want = meta.weightsSha256;
+  if (want === undefined) return false;
+  if (actual !== want) {
+    throw new Error(`model: ${weightsPath} is corrupted or belongs to another model: its sha256 is ${actual.slice(7, 19)}… but ${jsonPath} records ${want.slice(7, 19)}… (weightsSha256)`);
+  }
+  return true;
+}
+
+/** Index of the first NaN or infinite value in float32 `v`, or -1. */
+function firstNonFinite32(v: Float32Array): number {
+  for (let i = 0; i < v.length; i++) if (v[i]! - v[i]! !== 0) return i;
+  return -1;
+}
+
+/**
+ * Throws unless every weight is finite once dequantized, naming the weight and the first bad index: one
+ * pass over the stored values (float16 by its exponent bits, uint8 by its min and scale), no tensor copy.
+ */
+export function checkFiniteWeights(specs: readonly WeightSpec[], weightData: ArrayBufferLike, weightsPath: string): void {
+  let off = 0;
+  for (const spec of specs) {
+    const bytes = specBytes(spec);
+    const q = spec.quantization;
+    let bad = -1;
+    if (spec.dtype === 'float32' && !q) {
+      bad = firstNonFinite32(off % 4 === 0 ? new Float32Array(weightData, off, bytes / 4) : new Float32Array(weightData.slice(off, off + bytes)));
+    } else if (q?.dtype === 'float16') {
+      const h = off % 2 === 0 ? new Uint16Array(weightData, off, bytes / 2) : new Uint16Array(weightData.slice(off, off + bytes));
+      for (let i = 0; i < h.length; i++) {
+        if ((h[i]! & 0x7c00) === 0x7c00) {
+          bad = i;
+          break;
+        }
+      }
+    } else if (q?.dtype === 'uint8') {
+      const { min = 0, scale = 1 } = q;
+      if (!Number.isFinite(min) || !Number.isFinite(scale) || !Number.isFinite(min + 255 * scale)) {
+        throw new Error(`model: ${weightsPath}: weight ${spec.name} has a non-finite uint8 quantization (min ${min}, scale ${scale}) in model.json`);
+      }
+    }
+    if (bad >= 0) throw new Error(`model: ${weightsPath}: weight ${spec.name} [${spec.shape.join('x')}] has a non-finite value (NaN or infinity) at flat index ${bad}: the file is corrupted`);
+    off += bytes;
   }
 }
 

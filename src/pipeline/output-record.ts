@@ -4,8 +4,12 @@ import type { Script } from '../types.js';
 /** The fields classify writes; an input's own fields of these names are replaced. */
 export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
 
-/** Probabilities are written with 4 decimals: plenty for proportions, and a third of the bytes. */
+/**
+ * Probabilities are written with 4 decimals: plenty for proportions, and a third of the bytes. A value
+ * that JSON cannot hold (NaN, infinity) stops the run rather than being written: the model is broken.
+ */
 function r4(x: number): number {
+  if (!Number.isFinite(x)) throw new Error(`model: produced a non-finite score (${x}), which is not JSON: its weights are corrupted or overflow`);
   return Math.round(x * 1e4) / 1e4;
 }
 

@@ -58,17 +58,38 @@ export function feedbackUpdate(input: FeedbackInput): FeedbackUnit[] {
   let scale = 1;
   if (input.normalise === 'max_abs') scale = Math.max(...[...deltas.values()].map(Math.abs));
   else if (input.normalise === 'sum_abs') scale = [...deltas.values()].reduce((s, d) => s + Math.abs(d), 0);
+  // Losses of 1e308 and -1e308 differ by more than a double holds (Infinity / Infinity = NaN): then the
+  // same ratios are taken from half-differences over the largest one, which cannot overflow.
+  const overflow = !Number.isFinite(scale) || [...deltas.values()].some((d) => !Number.isFinite(d));
+  const halves = new Map(active.map((u) => [u, input.lossCurrent.get(u)! / 2 - input.lossPrevious.get(u)! / 2]));
+  const maxHalf = overflow ? Math.max(...[...halves.values()].map(Math.abs)) : 0;
+  const sumOverMax = overflow && maxHalf > 0 ? [...halves.values()].reduce((s, h) => s + Math.abs(h) / maxHalf, 0) : 0;
   const normalised = (u: string): number => {
     const d = deltas.get(u)!;
-    if (input.normalise === 'relative') return d / input.lossPrevious.get(u)!;
-    return scale > 0 ? d / scale : 0;
+    if (input.normalise === 'relative') {
+      const prev = input.lossPrevious.get(u)!;
+      return Number.isFinite(d) ? d / prev : input.lossCurrent.get(u)! / prev - 1;
+    }
+    if (input.normalise === 'none' || !overflow) return scale > 0 ? d / scale : 0;
+    const h = halves.get(u)!;
+    return input.normalise === 'max_abs' ? h / maxHalf : h / maxHalf / sumOverMax;
   };
 
   const f = new Map<string, number>();
   let z = 0;
   for (const u of active) {
     const w = input.weights.get(u) ?? 1;
-    const fi = 1 + input.alpha * normalised(u) * w;
+    const d = normalised(u);
+    if (!Number.isFinite(d)) {
+      throw new FeedbackError(
+        `current.${u}`,
+        `the loss change for ${name(u)} (${input.lossPrevious.get(u)} to ${input.lossCurrent.get(u)}) is too large to normalise (${input.normalise}); check the loss values`,
+      );
+    }
+    const fi = 1 + input.alpha * d * w;
+    if (!Number.isFinite(fi)) {
+      throw new FeedbackError('alpha', `f for ${name(u)} = 1 + ${input.alpha} * ${d} * ${w} overflows; lower alpha or the weight`);
+    }
     if (!(fi > 0)) {
       throw new FeedbackError('alpha', `f for ${name(u)} = 1 + ${input.alpha} * ${+normalised(u).toFixed(6)} * ${w} = ${+fi.toFixed(6)} is not positive; lower alpha or the weight`);
     }
@@ -99,7 +120,7 @@ export function feedbackUpdate(input: FeedbackInput): FeedbackUnit[] {
       previous_share: r,
       loss_previous: input.lossPrevious.get(u) ?? null,
       loss_current: input.lossCurrent.get(u) ?? null,
-      delta: deltas.get(u) ?? 0,
+      delta: Number.isFinite(deltas.get(u) ?? 0) ? (deltas.get(u) ?? 0) : null,
       delta_normalised: isActive ? normalised(u) : 0,
       weight: input.weights.get(u) ?? 1,
       f: f.get(u) ?? 1,

@@ -24,7 +24,7 @@ const weightsSchema = z
     method: z.enum(['target', 'temperature', 'feedback']),
     unit: z.enum(['tokens', 'docs', 'chars']),
     model: modelIdentitySchema,
-    max_repeat: z.number().positive(),
+    max_repeat: z.number().finite().positive(),
     cells: z
       .array(
         z
@@ -64,5 +64,14 @@ export async function readWeights(file: string): Promise<WeightsFile> {
     const issue = r.error.issues[0]!;
     throw new WeightsFileError(`${file}: ${zodPath(issue.path)}: ${issue.message}${issue.path[0] === 'schema' ? ' (not a topicmix weights file?)' : ''}`);
   }
-  return r.data as unknown as WeightsFile;
+  const w = r.data as unknown as WeightsFile;
+  // rebalance never gives a cell more than max_repeat copies per document; a larger weight was edited in
+  w.cells.forEach((c, i) => {
+    if (c.weight > w.max_repeat * (1 + 1e-9)) {
+      throw new WeightsFileError(
+        `${file}: cells[${i}].weight: ${c.weight} (${c.lang}/${c.topic}) is more than max_repeat ${w.max_repeat}: no document is repeated more than max_repeat times; make the weights again with topicmix rebalance`,
+      );
+    }
+  });
+  return w;
 }

@@ -63,7 +63,8 @@ export interface FeedbackUnit {
   previous_share: number;
   loss_previous: number | null;
   loss_current: number | null;
-  delta: number;
+  /** loss_current - loss_previous; null when the difference is beyond a double's range (delta_normalised is still exact). */
+  delta: number | null;
   delta_normalised: number;
   weight: number;
   f: number;

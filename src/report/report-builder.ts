@@ -232,23 +232,17 @@ export class ReportBuilder {
 
   private mergeModel(other: ModelIdentity, file: string): void {
     const mine = this.model;
-    if (other.labels_source === 'data') {
-      if (mine.labels_source === 'model') {
-        const unknown = other.labels.filter((l) => !mine.labels.includes(l));
-        if (unknown.length > 0) {
-          throw new ReportMergeError(`${file}: model.labels has ${unknown.map((l) => `"${l}"`).join(', ')}, not labels of model ${mine.id ?? '?'}`);
-        }
-      } else {
-        for (const l of other.labels) this.seenLabels.add(l);
-      }
-      return;
+    // Parts counted with a model and parts made without one (labels only from the data) do not mix: the
+    // merged report would name a model that never saw some of its documents.
+    if (other.labels_source !== mine.labels_source) {
+      throw new ReportMergeError(
+        other.labels_source === 'data'
+          ? `${file}: was made without \`model\` (labels from the data), but the reports merged before it were counted with model ${mine.id ?? '?'}; make every partial report with the same \`model\``
+          : `${file}: was counted with model ${other.id ?? '?'}, but the reports merged before it were made without \`model\`; make every partial report with the same \`model\``,
+      );
     }
-    if (mine.labels_source === 'data' && mine.id === null && this.model.labels.length === 0) {
-      const unknown = [...this.seenLabels].filter((l) => !other.labels.includes(l));
-      if (unknown.length > 0) {
-        throw new ReportMergeError(`${file}: model ${other.id ?? '?'} lacks labels seen in the reports merged before it: ${unknown.join(', ')}`);
-      }
-      this.model = { ...other, labels: sortLabels(other.labels) };
+    if (other.labels_source === 'data') {
+      for (const l of other.labels) this.seenLabels.add(l);
       return;
     }
     if (other.name !== mine.name || other.data_hash !== mine.data_hash) {

@@ -56,6 +56,17 @@ export function sampleKey(obj: Record<string, unknown>, idField: string, text: s
   return { key: `text\u0000${text}`, id: null };
 }
 
+/** Copies of a line are written in pieces of about this many bytes: one string of them all could exceed the engine's limit. */
+const COPY_PIECE_CHARS = 1 << 24;
+
+function writeCopies(sink: SampleSink, line: string, n: number): Promise<void> | undefined {
+  const per = Math.max(1, Math.floor(COPY_PIECE_CHARS / line.length));
+  if (n <= per) return sink.write(n === 1 ? line : line.repeat(n));
+  return (async () => {
+    for (let left = n; left > 0; left -= per) await sink.write(line.repeat(Math.min(per, left)));
+  })();
+}
+
 /** Stream tagged files once and write each document floor(w) or floor(w)+1 times per its cell's weight. */
 export async function runSample(files: string[], sink: SampleSink, opts: SampleOptions): Promise<SampleStats> {
   const table = new Map<string, SampleCellStats>();
@@ -114,9 +125,8 @@ export async function runSample(files: string[], sink: SampleSink, opts: SampleO
           out = `${JSON.stringify({ id, file: doc.source.file, line: doc.source.line, copies: n, topic: tags.topic, lang: tags.lang })}\n`;
           written++;
         } else {
-          const one = `${doc.raw}\n`;
-          out = n === 1 ? one : one.repeat(n);
           written += n;
+          return writeCopies(sink, `${doc.raw}\n`, n);
         }
         return sink.write(out);
       },

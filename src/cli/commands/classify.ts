@@ -62,7 +62,9 @@ export function registerClassifyCommand(program: Command): void {
     const clf = await loadModelHandle(f.model, { backend: f.backend, batchSize: f.batchSize });
     const onStart = (s: { backend: string }): void => {
       if (f.verbose)
-        note(`model ${clf.dir} (${clf.labels.length} labels), backend ${s.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`);
+        note(
+          `model ${clf.dir} (${clf.labels.length} labels${clf.metadata.weightsSha256 === undefined ? ', weights unverified: model.json records no weightsSha256' : ''}), backend ${s.backend}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${workers} worker${workers > 1 ? 's' : ''}`,
+        );
     };
     const total = f.progress ? await storedBytes(files) : 0;
     const bar = total > 0 ? progressBar(total, 'classify [{bar}] {percentage}% | {docs} docs | {rate} docs/s | {mbs} MB/s | ETA {eta_formatted}', { docs: 0, rate: 0, mbs: '0.0' }) : undefined;

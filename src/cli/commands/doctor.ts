@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DEFAULT_MODEL_DIR, loadModelHandle } from '../../classifier.js';
+import { DEFAULT_MODEL_DIR } from '../../classifier.js';
+import { readModelDir } from '../../io/model-files.js';
 import { useBackend } from '../../model/backend.js';
 import { VERSION } from '../../version.js';
 
@@ -58,8 +59,9 @@ export function registerDoctorCommand(program: Command): void {
         const v = present(o.pkg);
         lines.push(v === null ? `${o.pkg}: missing (${o.what}); to get it: ${o.get}` : `${o.pkg} ${v}: present (${o.what})`);
       }
-      const model = await loadModelHandle().then(
-        (m) => `default model: ${m.dir} (${m.labels.length} labels)`,
+      // reads the weights too: checks their sha256 and that every value is finite
+      const model = await readModelDir(DEFAULT_MODEL_DIR).then(
+        (m) => `default model: ${m.dir} (${m.meta.labels.length} labels, weights ${m.weightsVerified ? 'match their sha256' : 'unverified: model.json records no weightsSha256'})`,
         (err: Error) => `default model: not usable (${DEFAULT_MODEL_DIR}: ${err.message})`,
       );
       lines.push(model);

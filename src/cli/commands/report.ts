@@ -8,7 +8,7 @@ import { REPORT_DEFAULTS } from '../../defaults.js';
 import { buildReport } from '../../report/build-report.js';
 import { mergeReports } from '../../report/merge-reports.js';
 import { UsageError } from '../../errors.js';
-import { ErrorSink } from '../../io/error-sink.js';
+import { ErrorSink, type CommonError } from '../../io/error-sink.js';
 import { InputProgress } from '../input-progress.js';
 import { nonNegativeIntArg, positiveIntArg, probabilityArg } from '../options.js';
 import { runCommand } from '../run-command.js';
@@ -83,7 +83,18 @@ async function mergePartials(files: string[], cmd: Command, opts: ReportOptions)
   return report;
 }
 
-async function countReport(files: string[], opts: ReportOptions): Promise<Report> {
+/**
+ * Why nothing was counted, when error records say: the most common kind, with its first record (e.g.
+ * `field "topic" is missing` on untagged input), so that the cause is on stderr, not only in --errors.
+ */
+function emptyCause(common: CommonError | null, read: number): string {
+  if (common === null) return '';
+  const { count, first } = common;
+  const where = first.message.startsWith(`${first.file}:`) ? first.message : `${first.file}:${first.line}: ${first.message}`;
+  return ` ${count === read ? 'Every line' : `${count} of ${read} lines`} failed with ${first.error}, the first: ${where}.`;
+}
+
+async function countReport(files: string[], opts: ReportOptions): Promise<{ report: Report; commonError: CommonError | null }> {
   const tokenizer = await loadTokenCounter(parseTokenizerName(opts.tokenizer));
   let model = opts.model === undefined ? null : await readModelIdentity(opts.model);
   if (opts.calibration !== undefined) {
@@ -108,7 +119,7 @@ async function countReport(files: string[], opts: ReportOptions): Promise<Report
     progress.stop();
     await errors.commit();
     for (const w of warnings) process.stderr.write(`topicmix report: warning: ${w}\n`);
-    return report;
+    return { report, commonError: errors.mostCommon() };
   } catch (err) {
     await errors.abort();
     throw err;
@@ -185,11 +196,14 @@ export function registerReportCommand(program: Command): void {
         if (opts.target !== undefined && opts.weights !== undefined) throw new UsageError('give --target or --weights, not both');
         if (opts.merge === true && patterns.length === 0) throw new UsageError('--merge needs the partial report files');
         const files = await resolveInputs(patterns);
-        const report = opts.merge === true ? await mergePartials(files, cmd, opts) : await countReport(files, opts);
+        const { report, commonError } = opts.merge === true ? { report: await mergePartials(files, cmd, opts), commonError: null } : await countReport(files, opts);
         const c = report.counts;
         process.stderr.write(`topicmix report: read ${c.read}, counted ${c.counted}, errors ${c.errors}\n`);
         if (c.counted === 0 && opts.allowEmpty !== true) {
-          throw new UsageError(`empty corpus: no document counted in ${files.join(', ')} (read ${c.read} lines, errors ${c.errors}); ` + 'use --allow-empty to write the (empty) report anyway');
+          throw new UsageError(
+            `empty corpus: no document counted in ${files.join(', ')} (read ${c.read} lines, errors ${c.errors}).${emptyCause(commonError, c.read)} ` +
+              'Use --allow-empty to write the (empty) report anyway',
+          );
         }
         const format = opts.format ?? formatFromPath(opts.output);
         const comparison = await comparisonFor(report, opts);
