@@ -13,7 +13,7 @@ import { tagFormat } from '../pipeline/output-record.js';
 import type { DocCount } from '../pipeline/steps/count.js';
 import { planPieces } from './shard-plan.js';
 import { countSetup, WorkerPool, type CountSpec } from './worker-pool.js';
-import { READ_DEFAULTS } from '../defaults.js';
+import { OUTPUT_DEFAULTS, READ_DEFAULTS } from '../defaults.js';
 
 /** A byte range of one uncompressed input file (see ReadLinesOptions.range). */
 export interface InputRange {
@@ -35,6 +35,11 @@ export interface ClassifyFilesOptions extends PredictOptions {
   htmlField?: string;
   /** Leave the raw HTML out of the output lines. Default false for JSONL (nothing is dropped unasked); WARC HTML is never copied. */
   dropHtml?: boolean;
+  /**
+   * Keep the input's own values of the fields classify writes (topic, topics, scores, lang, ...) under
+   * `replaced_fields`. Default false (OUTPUT_DEFAULTS): they are replaced.
+   */
+  keepExisting?: boolean;
   /** Stop (exit code 2) after more than this many bad lines. Default: never. */
   maxErrors?: number;
   /** Lines longer than this are error records. Default 64 MiB. */
@@ -157,14 +162,17 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     ...(options.threshold !== undefined && { threshold: options.threshold }),
     ...(options.allScores !== undefined && { allScores: options.allScores }),
   };
-  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain);
+  const keepExisting = options.keepExisting ?? OUTPUT_DEFAULTS.keepExisting;
+  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain, keepExisting);
   const workers = options.workers ?? 1;
   // in this thread a handle is not enough: load the weights
   const inlineClf = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });
   const inline: BatchSetup | undefined = inlineClf && { clf: inlineClf, format, ...(options.count && { count: await countSetup(options.count) }) };
   // workers start (and load the model) before the output is opened, so a model that fails leaves no temp file
   const pool =
-    workers > 1 ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict, ...(options.count && { count: options.count }) }) : undefined;
+    workers > 1
+      ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict, keepExisting, ...(options.count && { count: options.count }) })
+      : undefined;
   options.onStart?.({ backend: pool ? pool.backend : inlineClf!.backend, workers });
   let out: AtomicWriter;
   try {

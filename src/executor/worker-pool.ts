@@ -28,6 +28,7 @@ export interface WorkerSetup {
   backend: BackendPreference | BackendName;
   batchSize: number;
   predict: PredictOptions;
+  keepExisting: boolean;
   count?: CountSpec;
 }
 

@@ -10,7 +10,7 @@ const setup = workerData as WorkerSetup;
 const port = parentPort!;
 try {
   const clf = await loadClassifier(setup.modelDir, { backend: setup.backend, batchSize: setup.batchSize });
-  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain) };
+  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain, setup.keepExisting) };
   if (setup.count) batch.count = await countSetup(setup.count);
   port.on('message', async (m: { id: number; lines?: PackedLines; chunk?: RawChunk; records?: WarcDoc[]; read: ReadOptions }) => {
     try {
