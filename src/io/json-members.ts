@@ -104,18 +104,15 @@ export function scanObjectMembers(text: string): JsonObjectSpans {
 /**
  * The object's text without the members whose key is in `drop` (every other byte kept, whitespace
  * between kept members included), followed by `append` (JSON members, no surrounding commas; may be
- * empty). `removed` gets the dropped members' text (`"key":value`, as written), in input order.
+ * empty).
  */
-export function spliceMembers(text: string, spans: JsonObjectSpans, drop: ReadonlySet<string>, append: string, removed?: string[]): string {
+export function spliceMembers(text: string, spans: JsonObjectSpans, drop: ReadonlySet<string>, append: string): string {
   const { members } = spans;
   let out = text.slice(0, members.length ? members[0]!.start : spans.open + 1);
   let kept = 0;
   for (let k = 0; k < members.length; k++) {
     const m = members[k]!;
-    if (drop.has(m.key)) {
-      removed?.push(text.slice(m.start, m.end));
-      continue;
-    }
+    if (drop.has(m.key)) continue;
     if (kept++ > 0) out += text.slice(members[k - 1]!.end, m.start);
     out += text.slice(m.start, m.end);
   }

@@ -95,7 +95,7 @@ export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Flo
     const old = spans.members.filter((m) => replaced.has(m.key));
     if (old.length > 0) {
       // an earlier run's replaced_fields is replaced too: it nests inside the new one
-      const prev = spans.members.filter((m) => m.key === REPLACED_FIELD && !replaced.has(m.key));
+      const prev = spans.members.filter((m) => m.key === REPLACED_FIELD);
       keep = `,"${REPLACED_FIELD}":{${[...old, ...prev].map((m) => rawLine.slice(m.start, m.end)).join(',')}}`;
       drop.add(REPLACED_FIELD);
     }
