@@ -85,9 +85,9 @@ describe('item 5: fields classify does not own are kept byte for byte', () => {
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, '{"html":"<p>The stock market fell sharply</p>","text":"old","n":12345678901234567890,"m":1e400}\n');
     const kept = (await classify(dir, input, ['--html-field', 'html', '--keep-existing'])).lines[0]!;
-    expect(kept.startsWith('{"html":"<p>The stock market fell sharply</p>","n":12345678901234567890,"m":1e400,"text":"The stock market fell sharply","extract_method":"visible","topic":"finance"')).toBe(
-      true,
-    );
+    expect(
+      kept.startsWith('{"html":"<p>The stock market fell sharply</p>","n":12345678901234567890,"m":1e400,"text":"The stock market fell sharply","extract_method":"visible","topic":"finance"'),
+    ).toBe(true);
     expect(kept.endsWith(',"replaced_fields":{"text":"old"}}')).toBe(true);
     const dropped = (await classify(dir, input, ['--html-field', 'html', '--drop-html'])).lines[0]!;
     expect(dropped.startsWith('{"n":12345678901234567890,"m":1e400,"text":"The stock market fell sharply","extract_method":"visible","topic":"finance"')).toBe(true);
@@ -115,7 +115,10 @@ describe('item 1: a deeply nested line does not stop the run', () => {
       expect(r.lines[0]!.startsWith(`{"text":"The stock market fell sharply","a":${deep(10_000)},"topic":"finance",`), name).toBe(true);
       expect(r.lines[1]!.startsWith(`{"text":"The team won the match","a":${deep(100_000)},"topic":"sports",`), name).toBe(true);
       const errs = r.errors.map((e) => JSON.parse(e) as { file: string; line: number; field: string; error: string; raw: string });
-      expect(errs.map((e) => [e.line, e.field, e.error]), name).toEqual([
+      expect(
+        errs.map((e) => [e.line, e.field, e.error]),
+        name,
+      ).toEqual([
         [3, 'text', 'missing_field'],
         [4, 'text', 'not_string'],
       ]);
