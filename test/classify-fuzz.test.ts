@@ -266,6 +266,10 @@ describe('classify fuzz (seeded hostile JSONL)', () => {
         expect(r.out.equals(runs[0]![1].out), `${name} output = 1 worker output`).toBe(true);
         expect(r.errors, name).toEqual(runs[0]![1].errors);
       }
+      // lines whose own fields were replaced are counted (and said on stderr)
+      const replaced = cases.filter((c) => c.expect === 'tagged' && c.owned!.length > 0).length;
+      expect(replaced).toBeGreaterThan(50);
+      for (const r of [runs[0]![1], runs[1]![1], keep]) expect(r.counts.replaced).toBe(replaced);
       const tagged = cases.filter((c) => c.expect === 'tagged').length;
       expect(runs[0]![1].counts.tagged).toBeGreaterThanOrEqual(tagged);
     }, 60_000);

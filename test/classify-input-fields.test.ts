@@ -42,8 +42,10 @@ describe('item 5: fields classify does not own are kept byte for byte', () => {
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, `${line}\n`);
     for (const [name, args, stdin] of MODES) {
-      const { lines } = await classify(dir, input, ['--all-scores', ...args], stdin);
+      const { lines, stderr } = await classify(dir, input, ['--all-scores', ...args], stdin);
       expect(lines, name).toHaveLength(1);
+      // nothing is changed silently
+      expect(stderr).toContain('1 line already had fields that classify writes (topic, topics, scores, lang, ...): they were replaced (--keep-existing keeps the old values under "replaced_fields")');
       const out = lines[0]!;
       expect(out.startsWith('{"text":"The stock market fell sharply", "n":12345678901234567890,"m":1e400, "s":"\\u00e9\\ud800","topic":'), `${name}: ${out}`).toBe(true);
       const o = JSON.parse(out) as Record<string, unknown>;
@@ -59,7 +61,9 @@ describe('item 5: fields classify does not own are kept byte for byte', () => {
     const dir = await ws.caseDir();
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, `${line}\n`);
-    const first = (await classify(dir, input, ['--keep-existing'])).lines[0]!;
+    const run = await classify(dir, input, ['--keep-existing']);
+    expect(run.stderr).toContain('1 line already had fields that classify writes (topic, topics, scores, lang, ...): their old values are under "replaced_fields"');
+    const first = run.lines[0]!;
     expect(first.endsWith(',"replaced_fields":{"topic":"old","scores":{"x":1},"lang":null}}'), first).toBe(true);
     const again = join(dir, 'again.jsonl');
     writeFileSync(again, `${first}\n`);

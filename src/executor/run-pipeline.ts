@@ -69,6 +69,8 @@ export interface ClassifyCounts {
   tagged: number;
   errors: number;
   bytes: number;
+  /** Tagged lines whose input already had fields classify writes (topic, scores, ...): replaced, or kept under `replaced_fields` with `keepExisting`. Absent when none. */
+  replaced?: number;
   /** WARC records that are not documents (warcinfo, requests, non-HTML responses, ...), by kind; not in `read`. */
   skipped?: Record<string, number>;
 }
@@ -218,6 +220,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     counts.bytes += r.bytes;
     counts.errors += r.errAt.length;
     counts.tagged += r.outAt.length;
+    if (r.replacedAt.length) counts.replaced = (counts.replaced ?? 0) + r.replacedAt.length;
     if (r.counted) options.onCounted?.(r.counted);
     await writeErrors(r.errors);
     if (r.out.length) {

@@ -16,7 +16,7 @@ try {
     try {
       await prepareBatch(m.read, m.records !== undefined);
       const result = m.records ? runBatch(batch, { records: m.records, read: m.read }) : runBatch(batch, { lines: m.chunk ? splitChunk(m.chunk) : unpackLines(m.lines!), read: m.read });
-      port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer, result.bytesTo.buffer] as ArrayBuffer[]);
+      port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer, result.replacedAt.buffer, result.bytesTo.buffer] as ArrayBuffer[]);
     } catch (err) {
       port.postMessage({ id: m.id, error: (err as Error).stack ?? String(err) });
     }

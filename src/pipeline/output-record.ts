@@ -64,6 +64,12 @@ export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: Tag
   return s;
 }
 
+/** What outputLine tells its caller about a line, besides the line. */
+export interface OutputStats {
+  /** The input had fields of classify's own (their old values are replaced, or kept under replaced_fields). */
+  replaced: boolean;
+}
+
 /**
  * The output line for one input object: every input field kept byte for byte, plus topic, topic_score,
  * topics, lang (unless the input has its own non-empty `lang`), scores (with --all-scores), topic_chunks
@@ -71,7 +77,7 @@ export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: Tag
  * own members of these names are cut out of the line (with `keepExisting`, moved under `replaced_fields`);
  * nothing else is re-serialised, so big numbers, 1e400, escapes and deep nesting stay exactly as they were.
  */
-export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat, patch?: FieldPatch): string {
+export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat, patch?: FieldPatch, stats?: OutputStats): string {
   const hasLang = hasOwnLang(obj);
   const fields = fieldsJson(p, lang, chunks, f, !hasLang);
   let written = '';
@@ -91,8 +97,9 @@ export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Flo
   const drop = new Set<string>();
   if (patch) for (const [k, v] of Object.entries(patch)) (v === null ? drop : replaced).add(k);
   let keep = '';
+  const old = spans.members.filter((m) => replaced.has(m.key));
+  if (old.length > 0 && stats) stats.replaced = true;
   if (f.keepExisting) {
-    const old = spans.members.filter((m) => replaced.has(m.key));
     if (old.length > 0) {
       // an earlier run's replaced_fields is replaced too: it nests inside the new one
       const prev = spans.members.filter((m) => m.key === REPLACED_FIELD);

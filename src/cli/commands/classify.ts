@@ -6,7 +6,7 @@ import { resolveInputs } from '../../io/inputs.js';
 import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../executor/run-pipeline.js';
 import { backend, int, note, num } from '../options.js';
 import { cliMessage } from '../run-command.js';
-import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
+import { addShardOptions, replacedNote, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
 import { progressBar } from '../progress.js';
 import { OUTPUT_DEFAULTS, PREDICT_DEFAULTS, READ_DEFAULTS } from '../../defaults.js';
 
@@ -107,6 +107,7 @@ export function registerClassifyCommand(program: Command): void {
     bar?.stop();
     const s = (performance.now() - t0) / 1000;
     note(`read ${counts.read}, tagged ${counts.tagged}, errors ${counts.errors}`);
+    if (counts.replaced) note(replacedNote(counts.replaced, f.keepExisting));
     const skipped = Object.entries(counts.skipped ?? {});
     if (skipped.length) note(`skipped WARC records that are not documents: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (f.verbose) note(`${s.toFixed(2)} s, ${Math.round(counts.read / s)} docs/s, ${(counts.bytes / s / 1e6).toFixed(1)} MB/s`);
