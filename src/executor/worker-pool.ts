@@ -61,13 +61,16 @@ export class WorkerPool {
     this.workers = workers;
     this.busy = workers.map(() => 0);
     workers.forEach((w, i) => {
-      w.on('message', (m: { id: number; result?: BatchResult; error?: string }) => {
+      w.on('message', (m: { id: number; result?: BatchResult; error?: string; stack?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         this.busy[i]!--;
-        if (m.error !== undefined) p.reject(new Error(`worker ${i}: ${m.error}`));
-        else p.resolve(m.result!);
+        if (m.error !== undefined) {
+          const err = new Error(`worker ${i}: ${m.error}`);
+          if (m.stack !== undefined) err.stack = `${err.message}\n  in the worker: ${m.stack}`;
+          p.reject(err);
+        } else p.resolve(m.result!);
       });
       w.on('error', (err) => this.fail(new Error(`worker ${i} failed: ${err.message}`)));
       w.on('exit', (code) => {

@@ -18,7 +18,8 @@ try {
       const result = m.records ? runBatch(batch, { records: m.records, read: m.read }) : runBatch(batch, { lines: m.chunk ? splitChunk(m.chunk) : unpackLines(m.lines!), read: m.read });
       port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer, result.replacedAt.buffer, result.bytesTo.buffer] as ArrayBuffer[]);
     } catch (err) {
-      port.postMessage({ id: m.id, error: (err as Error).stack ?? String(err) });
+      // the message for the user; the worker's stack for TOPICMIX_DEBUG
+      port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
     }
   });
   port.postMessage({ ready: true, backend: clf.backend });
