@@ -3,7 +3,7 @@
  * replaces fields it does own), and a deeply nested line is tagged or becomes an error record instead of
  * killing the run -- with one worker, two workers, stdin and --html-field.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, useTinyModel } from './cli-helpers.js';
@@ -95,6 +95,20 @@ describe('item 5: fields classify does not own are kept byte for byte', () => {
     expect(kept.endsWith(',"replaced_fields":{"text":"old"}}')).toBe(true);
     const dropped = (await classify(dir, input, ['--html-field', 'html', '--drop-html'])).lines[0]!;
     expect(dropped.startsWith('{"n":12345678901234567890,"m":1e400,"text":"The stock market fell sharply","extract_method":"visible","topic":"finance"')).toBe(true);
+  });
+});
+
+describe('a text field that classify would overwrite', () => {
+  it('--field or --html-field naming a field classify writes is refused before anything is written', async () => {
+    const dir = await ws.caseDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, '{"topic":"The stock market fell sharply"}\n');
+    for (const flag of ['--field', '--html-field']) {
+      const r = await runCli(['classify', input, '--model', ws.model, '-o', join(dir, 'out.jsonl'), flag, 'topic']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${flag} "topic" is a field classify writes (topic, abstain, topic_score, topics, scores, topic_chunks): pick another field`);
+      expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
+    }
   });
 });
 

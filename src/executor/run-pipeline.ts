@@ -9,7 +9,8 @@ import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/lin
 import { isWarcPath } from '../io/warc-path.js';
 import type { WarcDoc } from '../io/warc-reader.js';
 import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSetup, type ReadOptions } from '../pipeline/run-batch.js';
-import { tagFormat } from '../pipeline/output-record.js';
+import { OWN_FIELDS, tagFormat } from '../pipeline/output-record.js';
+import { UsageError } from '../errors.js';
 import type { DocCount } from '../pipeline/steps/count.js';
 import { planPieces } from './shard-plan.js';
 import { countSetup, WorkerPool, type CountSpec } from './worker-pool.js';
@@ -156,6 +157,13 @@ export function defaultErrorsPath(output: string): string {
  */
 export async function classifyFiles(model: Classifier | ModelHandle, options: ClassifyFilesOptions): Promise<ClassifyCounts> {
   const field = options.field ?? READ_DEFAULTS.field;
+  for (const [name, v] of [
+    ['field', field],
+    ['htmlField', options.htmlField],
+  ] as const) {
+    // the output replaces these fields: the document's own text (or HTML) would be lost
+    if (v !== undefined && (OWN_FIELDS as readonly string[]).includes(v)) throw new UsageError(`\`${name}\` "${v}" is a field classify writes (${OWN_FIELDS.join(', ')}): pick another field`, name);
+  }
   const files = await resolveSpecs(options.inputs);
   const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };
