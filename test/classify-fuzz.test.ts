@@ -4,6 +4,7 @@
  * classify owns -- run with 1 worker, 2 workers and stdin. For every run: read = tagged + errors = the input's
  * lines, every output line parses, each line is tagged or an error record as the generator expects, every
  * byte of the fields classify does not own is kept, and the three outputs (and error records) are identical.
+ * The same input also goes through --keep-existing, and (seed 1) --html-field with 1 and 2 workers.
  * A failing seed replays exactly.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -138,14 +139,22 @@ function generator(seed: number) {
 }
 
 const TAG_KEYS = ['topic', 'abstain', 'topic_score', 'topics', 'lang', 'replaced_fields'];
+/** The --html-field pass reads the HTML from `text` and writes the extracted text to `body` (and extract_method). */
+const HTML_KEYS = ['body', 'extract_method'];
+
+interface Mode {
+  keepExisting?: boolean;
+  html?: boolean;
+}
 
 /**
  * Checks one output line against its case: `{`, the kept members byte for byte in input order with only
  * whitespace and one comma between them, then classify's own fields and nothing else.
  */
-function checkTagged(out: string, c: Case, keepExisting: boolean, where: string): void {
-  const replacing = keepExisting && c.owned!.length > 0;
-  const kept = replacing ? c.kept!.filter((m) => !c.prevReplaced!.includes(m)) : c.kept!;
+function checkTagged(out: string, c: Case, mode: Mode, where: string): void {
+  const replacing = mode.keepExisting === true && c.owned!.length > 0;
+  let kept = replacing ? c.kept!.filter((m) => !c.prevReplaced!.includes(m)) : c.kept!;
+  if (mode.html) kept = kept.filter((m) => !m.startsWith('"extract_method"'));
   let pos = 0;
   for (let i = 0; i < kept.length; i++) {
     const at = out.indexOf(kept[i]!, pos);
@@ -158,11 +167,12 @@ function checkTagged(out: string, c: Case, keepExisting: boolean, where: string)
   const tags = JSON.parse(`{${tail}`) as Record<string, unknown>;
   const keys = Object.keys(tags);
   expect(
-    keys.every((k) => TAG_KEYS.includes(k)),
+    keys.every((k) => TAG_KEYS.includes(k) || (mode.html === true && HTML_KEYS.includes(k))),
     `${where}: only classify's fields after the input's: ${keys.join(',')}`,
   ).toBe(true);
   expect(Object.hasOwn(tags, 'lang'), `${where}: lang written unless the input has its own`).toBe(!c.ownLang);
   expect(typeof tags.topic_score).toBe('number');
+  if (mode.html) expect(typeof tags.body === 'string' && tags.body.length > 0, `${where}: the extracted text is written`).toBe(true);
   if (replacing) expect(tail.endsWith(`,"replaced_fields":{${[...c.owned!, ...c.prevReplaced!].join(',')}}}`), `${where}: replaced_fields holds the old members as written`).toBe(true);
   else expect(keys).not.toContain('replaced_fields');
 }
@@ -218,9 +228,10 @@ describe('classify fuzz (seeded hostile JSONL)', () => {
       // big enough that two workers get several pieces of the file
       expect(bytes.length).toBeGreaterThan(1 << 20);
 
-      const inProcess = async (workers: number, keepExisting: boolean): Promise<Run> => {
-        const output = join(dir, `out-${seed}-${workers}-${keepExisting}.jsonl`);
-        const counts = await classifyFiles(model, { inputs: [input], output, workers, keepExisting });
+      const inProcess = async (workers: number, mode: Mode = {}): Promise<Run> => {
+        const output = join(dir, `out-${seed}-${workers}-${mode.keepExisting === true}-${mode.html === true}.jsonl`);
+        const html = mode.html ? { htmlField: 'text', field: 'body' } : {};
+        const counts = await classifyFiles(model, { inputs: [input], output, workers, keepExisting: mode.keepExisting === true, ...html });
         return { counts, out: readFileSync(output), errors: readErrors(output.replace(/\.jsonl$/, '.errors.jsonl')) };
       };
       const viaStdin = async (): Promise<Run> => {
@@ -228,16 +239,30 @@ describe('classify fuzz (seeded hostile JSONL)', () => {
         const r = await runCli(['classify', '-', '--model', join(dir, 'model'), '-o', output, '--batch-size', '64'], { input: bytes });
         expect(r.code, r.stderr).toBe(0);
         const m = /read (\d+), tagged (\d+), errors (\d+)/.exec(r.stderr)!;
-        return { counts: { read: +m[1]!, tagged: +m[2]!, errors: +m[3]!, bytes: 0 }, out: readFileSync(output), errors: readErrors(output.replace(/\.jsonl$/, '.errors.jsonl')) };
+        const replaced = /(\d+) lines? already had fields that classify writes/.exec(r.stderr);
+        return {
+          counts: { read: +m[1]!, tagged: +m[2]!, errors: +m[3]!, bytes: 0, ...(replaced && { replaced: +replaced[1]! }) },
+          out: readFileSync(output),
+          errors: readErrors(output.replace(/\.jsonl$/, '.errors.jsonl')),
+        };
       };
       const runs: [string, Run][] = [
-        ['1 worker', await inProcess(1, false)],
-        ['2 workers', await inProcess(2, false)],
+        ['1 worker', await inProcess(1)],
+        ['2 workers', await inProcess(2)],
         ['stdin', await viaStdin()],
       ];
-      const keep = await inProcess(1, true);
+      const keep = await inProcess(1, { keepExisting: true });
+      // HTML extraction is the slow step: one seed is enough for it
+      const html: [string, Run][] =
+        seed === 1
+          ? [
+              ['1 worker --html-field', await inProcess(1, { html: true })],
+              ['2 workers --html-field', await inProcess(2, { html: true })],
+            ]
+          : [];
+      const modes = new Map<Run, Mode>([[keep, { keepExisting: true }], ...html.map(([, r]): [Run, Mode] => [r, { html: true }])]);
 
-      for (const [name, r] of [...runs, ['1 worker --keep-existing', keep] as [string, Run]]) {
+      for (const [name, r] of [...runs, ['1 worker --keep-existing', keep] as [string, Run], ...html]) {
         const outLines = r.out.toString('utf8').split('\n');
         expect(outLines.pop(), `${name}: output ends with a newline`).toBe('');
         expect([r.counts.read, r.counts.tagged, r.counts.errors], name).toEqual([lines, outLines.length, r.errors.length]);
@@ -257,7 +282,7 @@ describe('classify fuzz (seeded hostile JSONL)', () => {
           expect(c.expect, `${where} was tagged`).not.toBe('error');
           const out = outLines[o++]!;
           expect(() => JSON.parse(out), where).not.toThrow();
-          if (c.expect === 'tagged') checkTagged(out, c, name.includes('keep'), where);
+          if (c.expect === 'tagged') checkTagged(out, c, modes.get(r) ?? {}, where);
         }
         expect(o).toBe(outLines.length);
       }
@@ -266,10 +291,14 @@ describe('classify fuzz (seeded hostile JSONL)', () => {
         expect(r.out.equals(runs[0]![1].out), `${name} output = 1 worker output`).toBe(true);
         expect(r.errors, name).toEqual(runs[0]![1].errors);
       }
+      if (html.length) {
+        expect(html[1]![1].out.equals(html[0]![1].out), '--html-field: 2 workers output = 1 worker output').toBe(true);
+        expect(html[1]![1].errors).toEqual(html[0]![1].errors);
+      }
       // lines whose own fields were replaced are counted (and said on stderr)
       const replaced = cases.filter((c) => c.expect === 'tagged' && c.owned!.length > 0).length;
       expect(replaced).toBeGreaterThan(50);
-      for (const r of [runs[0]![1], runs[1]![1], keep]) expect(r.counts.replaced).toBe(replaced);
+      for (const r of [...runs.map(([, x]) => x), keep]) expect(r.counts.replaced).toBe(replaced);
       const tagged = cases.filter((c) => c.expect === 'tagged').length;
       expect(runs[0]![1].counts.tagged).toBeGreaterThanOrEqual(tagged);
     }, 60_000);
