@@ -147,6 +147,20 @@ describe('item 1: a deeply nested line does not stop the run', () => {
     }
   });
 
+  it('a deep value in the --report-group-by field counts as a missing group, with two workers too', async () => {
+    const dir = await ws.caseDir();
+    const input = join(dir, 'deep-group.jsonl');
+    writeFileSync(input, `{"text":"The team won the match","g":${deep(10_000)}}\n{"text":"The stock market fell sharply","g":"news"}\n`);
+    for (const workers of ['1', '2']) {
+      const out = join(dir, `parts-${workers}`);
+      const r = await runCli(['classify', input, '--model', ws.model, '--output-dir', out, '--shards', '1', '--report-group-by', 'g', '--report-tokenizer', 'chars', '--workers', workers]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('read 2, tagged 2, errors 0');
+      const report = JSON.parse(readFileSync(join(out, 'part-00000.report.json'), 'utf8')) as { summary: { by_group_topic_lang: { group: string }[] } };
+      expect([...new Set(report.summary.by_group_topic_lang.map((c) => c.group))]).toEqual(['(missing)', 'news']);
+    }
+  });
+
   it('--html-field with a deep field, one worker and two', async () => {
     const dir = await ws.caseDir();
     const input = join(dir, 'deep-html.jsonl');

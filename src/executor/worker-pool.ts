@@ -73,6 +73,8 @@ export class WorkerPool {
         } else p.resolve(m.result!);
       });
       w.on('error', (err) => this.fail(new Error(`worker ${i} failed: ${err.message}`)));
+      // a result this thread cannot deserialise (e.g. nested too deep) would otherwise never answer its batch
+      w.on('messageerror', (err) => this.fail(new Error(`worker ${i}: a batch result could not be read: ${err.message}`)));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`worker ${i} exited with code ${code}`));
       });
