@@ -131,6 +131,19 @@ export const PREDICT_DEFAULTS: Readonly<PredictDefaults> = Object.freeze({
   batchSize: 1024,
 });
 
+export interface OutputDefaults {
+  /**
+   * Keep the input's own values of the fields classify writes (topic, topics, scores, lang, ...) under
+   * `replaced_fields` instead of dropping them: false.
+   */
+  keepExisting: boolean;
+}
+
+/** How `topicmix classify` (and classifyFiles) writes an output line. */
+export const OUTPUT_DEFAULTS: Readonly<OutputDefaults> = Object.freeze({
+  keepExisting: false,
+});
+
 export interface ReportDefaults {
   /** Token counter: 'o200k' (the GPT-4o BPE vocabulary); also cl100k, chars, words. */
   tokenizer: string;

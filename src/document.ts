@@ -16,6 +16,9 @@ export interface DocTags {
   chunks: number;
 }
 
+/** Fields a step set (name -> the value as JSON text) or removed (name -> null). */
+export type FieldPatch = Record<string, string | null>;
+
 /**
  * One document flowing through the steps (read -> extract -> classify -> count -> write). Readers make it
  * from a JSONL line (also a tagged one, for report and sample) or a WARC record; steps fill in `text` and `tags`; writers serialise `fields` + tags.
@@ -27,8 +30,10 @@ export interface Document {
   text: string;
   /** Raw HTML still to be turned into `text` by the extract step. */
   html?: string;
-  /** The input line exactly as read, kept while `fields` are unchanged so the output keeps it byte for byte. */
+  /** The input line exactly as read: the output is this line with the tags (and `patch`) spliced in, byte for byte. */
   raw?: string;
+  /** What steps changed in `fields` (also applied there), for the output line made from `raw`. */
+  patch?: FieldPatch;
   source: SourceSpan;
   tags?: DocTags;
 }

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { registerClassifyCommand } from '../src/cli/commands/classify.js';
 import { registerEvalCommand } from '../src/cli/commands/eval.js';
 import { registerReportCommand } from '../src/cli/commands/report.js';
 import { registerTrainCommand } from '../src/cli/commands/train.js';
-import { FEATURIZER_DEFAULTS, READ_DEFAULTS, REPORT_DEFAULTS, TRAIN_DEFAULTS } from '../src/defaults.js';
+import { FEATURIZER_DEFAULTS, OUTPUT_DEFAULTS, READ_DEFAULTS, REPORT_DEFAULTS, TRAIN_DEFAULTS } from '../src/defaults.js';
 import { DEFAULT_FEATURIZER_CONFIG } from '../src/features/featurizer.js';
 import { buildReport } from '../src/report/build-report.js';
 import { loadTokenCounter } from '../src/report/token-counter.js';
@@ -38,6 +39,11 @@ describe('one place for defaults', () => {
     expect(groupBy).toBeNull();
     expect(optionDefaults(registerReportCommand, 'report')).toEqual({ ...report, output: '-' });
     expect(optionDefaults(registerEvalCommand, 'eval')).toMatchObject({ field: READ_DEFAULTS.field, dataRoot: READ_DEFAULTS.dataRoot });
+  });
+
+  it('the classify command writes output lines with OUTPUT_DEFAULTS: input fields classify owns are replaced, not kept', () => {
+    expect(OUTPUT_DEFAULTS).toEqual({ keepExisting: false });
+    expect(optionDefaults(registerClassifyCommand, 'classify')).toMatchObject({ keepExisting: OUTPUT_DEFAULTS.keepExisting, field: READ_DEFAULTS.field });
   });
 
   it('buildReport fills unset counting settings from REPORT_DEFAULTS', async () => {

@@ -10,11 +10,12 @@ import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/lin
 import { isWarcPath } from '../io/warc-path.js';
 import type { WarcDoc } from '../io/warc-reader.js';
 import { prepareBatch, runBatch, truncateResult, type BatchResult, type BatchSetup, type ReadOptions } from '../pipeline/run-batch.js';
-import { tagFormat } from '../pipeline/output-record.js';
+import { OWN_FIELDS, tagFormat } from '../pipeline/output-record.js';
+import { UsageError } from '../errors.js';
 import type { DocCount } from '../pipeline/steps/count.js';
 import { planPieces } from './shard-plan.js';
 import { countSetup, WorkerPool, type CountSpec } from './worker-pool.js';
-import { READ_DEFAULTS } from '../defaults.js';
+import { OUTPUT_DEFAULTS, READ_DEFAULTS } from '../defaults.js';
 
 /** A byte range of one uncompressed input file (see ReadLinesOptions.range). */
 export interface InputRange {
@@ -36,6 +37,11 @@ export interface ClassifyFilesOptions extends PredictOptions {
   htmlField?: string;
   /** Leave the raw HTML out of the output lines. Default false for JSONL (nothing is dropped unasked); WARC HTML is never copied. */
   dropHtml?: boolean;
+  /**
+   * Keep the input's own values of the fields classify writes (topic, topics, scores, lang, ...) under
+   * `replaced_fields`. Default false (OUTPUT_DEFAULTS): they are replaced.
+   */
+  keepExisting?: boolean;
   /** Stop (exit code 2) after more than this many bad lines. Default: never. */
   maxErrors?: number;
   /** Lines longer than this are error records. Default 64 MiB. */
@@ -65,6 +71,8 @@ export interface ClassifyCounts {
   tagged: number;
   errors: number;
   bytes: number;
+  /** Tagged lines whose input already had fields classify writes (topic, scores, ...): replaced, or kept under `replaced_fields` with `keepExisting`. Absent when none. */
+  replaced?: number;
   /** WARC records that are not documents (warcinfo, requests, non-HTML responses, ...), by kind; not in `read`. */
   skipped?: Record<string, number>;
 }
@@ -150,6 +158,13 @@ export function defaultErrorsPath(output: string): string {
  */
 export async function classifyFiles(model: Classifier | ModelHandle, options: ClassifyFilesOptions): Promise<ClassifyCounts> {
   const field = options.field ?? READ_DEFAULTS.field;
+  for (const [name, v] of [
+    ['field', field],
+    ['htmlField', options.htmlField],
+  ] as const) {
+    // the output replaces these fields: the document's own text (or HTML) would be lost
+    if (v !== undefined && (OWN_FIELDS as readonly string[]).includes(v)) throw new UsageError(`\`${name}\` "${v}" is a field classify writes (${OWN_FIELDS.join(', ')}): pick another field`, name);
+  }
   const files = await resolveSpecs(options.inputs);
   const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };
@@ -158,14 +173,17 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     ...(options.threshold !== undefined && { threshold: options.threshold }),
     ...(options.allScores !== undefined && { allScores: options.allScores }),
   };
-  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain);
+  const keepExisting = options.keepExisting ?? OUTPUT_DEFAULTS.keepExisting;
+  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain, keepExisting);
   const workers = options.workers ?? 1;
   // in this thread a handle is not enough: load the weights
   const inlineClf = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });
   const inline: BatchSetup | undefined = inlineClf && { clf: inlineClf, format, ...(options.count && { count: await countSetup(options.count) }) };
   // workers start (and load the model) before the output is opened, so a model that fails leaves no temp file
   const pool =
-    workers > 1 ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict, ...(options.count && { count: options.count }) }) : undefined;
+    workers > 1
+      ? await WorkerPool.start(workers, { modelDir: model.dir, backend: model.backend, batchSize: model.batchSize, predict, keepExisting, ...(options.count && { count: options.count }) })
+      : undefined;
   options.onStart?.({ backend: pool ? pool.backend : inlineClf!.backend, workers });
   let out: AtomicWriter;
   try {
@@ -211,6 +229,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     counts.bytes += r.bytes;
     counts.errors += r.errAt.length;
     counts.tagged += r.outAt.length;
+    if (r.replacedAt.length) counts.replaced = (counts.replaced ?? 0) + r.replacedAt.length;
     if (r.counted) options.onCounted?.(r.counted);
     await writeErrors(r.errors);
     if (r.out.length) {

@@ -28,6 +28,7 @@ export interface WorkerSetup {
   backend: BackendPreference | BackendName;
   batchSize: number;
   predict: PredictOptions;
+  keepExisting: boolean;
   count?: CountSpec;
   /** the weights in shared memory (the js kernel): workers use these bytes instead of reading modelDir */
   shared?: SharedModel;
@@ -62,15 +63,20 @@ export class WorkerPool {
     this.workers = workers;
     this.busy = workers.map(() => 0);
     workers.forEach((w, i) => {
-      w.on('message', (m: { id: number; result?: BatchResult; error?: string }) => {
+      w.on('message', (m: { id: number; result?: BatchResult; error?: string; stack?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         this.busy[i]!--;
-        if (m.error !== undefined) p.reject(new Error(`worker ${i}: ${m.error}`));
-        else p.resolve(m.result!);
+        if (m.error !== undefined) {
+          const err = new Error(`worker ${i}: ${m.error}`);
+          if (m.stack !== undefined) err.stack = `${err.message}\n  in the worker: ${m.stack}`;
+          p.reject(err);
+        } else p.resolve(m.result!);
       });
       w.on('error', (err) => this.fail(new Error(`worker ${i} failed: ${err.message}`)));
+      // a result this thread cannot deserialise (e.g. nested too deep) would otherwise never answer its batch
+      w.on('messageerror', (err) => this.fail(new Error(`worker ${i}: a batch result could not be read: ${err.message}`)));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`worker ${i} exited with code ${code}`));
       });

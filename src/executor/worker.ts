@@ -11,15 +11,16 @@ const port = parentPort!;
 try {
   const load = { backend: setup.backend, batchSize: setup.batchSize };
   const clf = setup.shared ? await classifierFromFiles(setup.shared.files, load, setup.shared.logitTable) : await loadClassifier(setup.modelDir, load);
-  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain) };
+  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain, setup.keepExisting) };
   if (setup.count) batch.count = await countSetup(setup.count);
   port.on('message', async (m: { id: number; lines?: PackedLines; chunk?: RawChunk; records?: WarcDoc[]; read: ReadOptions }) => {
     try {
       await prepareBatch(m.read, m.records !== undefined);
       const result = m.records ? runBatch(batch, { records: m.records, read: m.read }) : runBatch(batch, { lines: m.chunk ? splitChunk(m.chunk) : unpackLines(m.lines!), read: m.read });
-      port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer, result.bytesTo.buffer] as ArrayBuffer[]);
+      port.postMessage({ id: m.id, result }, [result.outAt.buffer, result.outEnd.buffer, result.errAt.buffer, result.errEnd.buffer, result.replacedAt.buffer, result.bytesTo.buffer] as ArrayBuffer[]);
     } catch (err) {
-      port.postMessage({ id: m.id, error: (err as Error).stack ?? String(err) });
+      // the message for the user; the worker's stack for TOPICMIX_DEBUG
+      port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
     }
   });
   port.postMessage({ ready: true, backend: clf.backend });

@@ -2,7 +2,7 @@ import type { Document } from '../document.js';
 import type { RawLine } from '../io/line-reader.js';
 import type { ErrorRecord } from '../types.js';
 
-export type { Document, DocTags, SourceSpan } from '../document.js';
+export type { Document, DocTags, FieldPatch, SourceSpan } from '../document.js';
 
 /** A step's unit: documents and the input lines that failed, each at its position in the input. */
 export type Item = { doc: Document } | { error: ErrorRecord };

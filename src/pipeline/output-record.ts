@@ -1,8 +1,13 @@
 import { topIndices } from '../classifier.js';
+import { scanObjectMembers, spliceMembers } from '../io/json-members.js';
+import type { FieldPatch } from '../document.js';
 import type { Script } from '../types.js';
 
-/** The fields classify writes; an input's own fields of these names are replaced. */
+/** The fields classify writes; an input's own fields of these names are replaced (and `lang` unless it is a non-empty string). */
 export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
+
+/** With `keepExisting`: the field that holds the input's own values of the fields classify replaced, as they were written. */
+export const REPLACED_FIELD = 'replaced_fields';
 
 /**
  * Probabilities are written with 4 decimals: plenty for proportions, and a third of the bytes. A value
@@ -22,15 +27,18 @@ export interface TagFormat {
   allScores: boolean;
   /** Index of the model's abstain label, -1 when it has none. */
   abstain: number;
+  /** Keep the input's own values of replaced fields under `replaced_fields`. */
+  keepExisting: boolean;
 }
 
-export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string): TagFormat {
+export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string, keepExisting = false): TagFormat {
   return {
     quoted: labels.map((l) => JSON.stringify(l)),
     topK: Math.min(o.topK, labels.length),
     threshold: o.threshold,
     allScores: o.allScores,
     abstain: abstain === undefined ? -1 : labels.indexOf(abstain),
+    keepExisting,
   };
 }
 
@@ -60,24 +68,49 @@ export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: Tag
   return s;
 }
 
+/** What outputLine tells its caller about a line, besides the line. */
+export interface OutputStats {
+  /** The input had fields of classify's own (their old values are replaced, or kept under replaced_fields). */
+  replaced: boolean;
+}
+
 /**
- * The output line for one input object: every input field kept as it was, plus topic, topic_score,
- * topics, lang (unless the input has its own `lang`), scores (with --all-scores) and topic_chunks (long
- * texts). When the input has none of these fields the new ones are spliced into the original line, which
- * keeps the input byte for byte and avoids re-serialising the text; otherwise the object is rebuilt.
+ * The output line for one input object: every input field kept byte for byte, plus topic, topic_score,
+ * topics, lang (unless the input has its own non-empty `lang`), scores (with --all-scores), topic_chunks
+ * (long texts) and the fields a step wrote (`patch`: --html-field's text and extract_method). The input's
+ * own members of these names are cut out of the line (with `keepExisting`, moved under `replaced_fields`);
+ * nothing else is re-serialised, so big numbers, 1e400, escapes and deep nesting stay exactly as they were.
  */
-export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat): string {
+export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat, patch?: FieldPatch, stats?: OutputStats): string {
   const hasLang = hasOwnLang(obj);
-  let clash = 'lang' in obj && !hasLang;
-  for (const k of OWN_FIELDS) if (k in obj) clash = true;
   const fields = fieldsJson(p, lang, chunks, f, !hasLang);
+  let written = '';
+  if (patch) for (const [k, v] of Object.entries(patch)) if (v !== null) written += `${written ? ',' : ''}${JSON.stringify(k)}:${v}`;
+  const append = written ? `${written},${fields}` : fields;
+  let clash = patch !== undefined || (!hasLang && Object.hasOwn(obj, 'lang'));
+  for (const k of OWN_FIELDS) if (Object.hasOwn(obj, k)) clash = true;
   if (!clash) {
+    // the common case: nothing of the input is replaced, the tags go before the closing brace
     const close = rawLine.lastIndexOf('}');
     const head = rawLine.slice(0, close).trimEnd();
-    return `${head}${head.endsWith('{') ? '' : ','}${fields}}`;
+    return `${head}${head.endsWith('{') ? '' : ','}${append}}`;
   }
-  const out: Record<string, unknown> = { ...obj };
-  for (const k of OWN_FIELDS) delete out[k];
-  if (!hasLang) delete out.lang;
-  return JSON.stringify(Object.assign(out, JSON.parse(`{${fields}}`) as Record<string, unknown>));
+  const spans = scanObjectMembers(rawLine);
+  const replaced = new Set<string>(OWN_FIELDS);
+  if (!hasLang) replaced.add('lang');
+  const drop = new Set<string>();
+  if (patch) for (const [k, v] of Object.entries(patch)) (v === null ? drop : replaced).add(k);
+  let keep = '';
+  const old = spans.members.filter((m) => replaced.has(m.key));
+  if (old.length > 0 && stats) stats.replaced = true;
+  if (f.keepExisting) {
+    if (old.length > 0) {
+      // an earlier run's replaced_fields is replaced too: it nests inside the new one
+      const prev = spans.members.filter((m) => m.key === REPLACED_FIELD);
+      keep = `,"${REPLACED_FIELD}":{${[...old, ...prev].map((m) => rawLine.slice(m.start, m.end)).join(',')}}`;
+      drop.add(REPLACED_FIELD);
+    }
+  }
+  for (const k of replaced) drop.add(k);
+  return spliceMembers(rawLine, spans, drop, append + keep);
 }

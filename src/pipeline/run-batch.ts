@@ -28,6 +28,8 @@ export interface BatchResult {
   errors: string;
   errAt: Int32Array;
   errEnd: Int32Array;
+  /** index in the batch of each line whose input had fields classify replaced (topic, scores, ...) */
+  replacedAt: Int32Array;
   /** With BatchSetup.count: each output line's document as the report counts it. */
   counted?: DocCount[];
 }
@@ -70,6 +72,8 @@ export function runBatch(setup: BatchSetup, input: BatchInput): BatchResult {
   const outEnd: number[] = [];
   const errAt: number[] = [];
   const errEnd: number[] = [];
+  const replacedAt: number[] = [];
+  const stats = { replaced: false };
   const counted: DocCount[] | undefined = setup.count ? [] : undefined;
   let bytes = 0;
   const bytesTo = new Float64Array(items.length);
@@ -84,7 +88,9 @@ export function runBatch(setup: BatchSetup, input: BatchInput): BatchResult {
       errEnd.push(errors.length);
       continue;
     }
-    out += jsonlLine(item.doc, setup.format) + '\n';
+    stats.replaced = false;
+    out += jsonlLine(item.doc, setup.format, stats) + '\n';
+    if (stats.replaced) replacedAt.push(j);
     outAt.push(j);
     outEnd.push(out.length);
     counted?.push(countDoc(item.doc, setup.format, setup.count!, read.field));
@@ -99,6 +105,7 @@ export function runBatch(setup: BatchSetup, input: BatchInput): BatchResult {
     errors,
     errAt: Int32Array.from(errAt),
     errEnd: Int32Array.from(errEnd),
+    replacedAt: Int32Array.from(replacedAt),
     ...(counted && { counted }),
   };
 }
@@ -117,6 +124,7 @@ export function truncateResult(r: BatchResult, n: number): BatchResult {
     errors: r.errors.slice(0, e ? r.errEnd[e - 1] : 0),
     errAt: r.errAt.slice(0, e),
     errEnd: r.errEnd.slice(0, e),
+    replacedAt: r.replacedAt.slice(0, countBelow(r.replacedAt, n)),
     ...(r.counted && { counted: r.counted.slice(0, o) }),
   };
 }

@@ -85,7 +85,7 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
     note(`model ${clf.dir} (${clf.labels.length} labels)`);
     note(`shards ${sel.indices.length === sel.count ? `all ${sel.count}` : sel.indices.join(',')} of ${sel.count} (${sel.source}) into ${f.outputDir}`);
   }
-  const total = { read: 0, tagged: 0, errors: 0 };
+  const total = { read: 0, tagged: 0, errors: 0, replaced: 0 };
   try {
     await runShards(
       {
@@ -109,6 +109,7 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
         total.read += r.counts.read;
         total.tagged += r.counts.tagged;
         total.errors += r.counts.errors;
+        total.replaced += r.counts.replaced ?? 0;
         note(line(r, sel.count));
       },
     );
@@ -122,6 +123,13 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
     throw err;
   }
   note(`read ${total.read}, tagged ${total.tagged}, errors ${total.errors}`);
+  if (total.replaced) note(replacedNote(total.replaced, classifyOptions?.keepExisting === true));
   if (f.verbose) note(`${((performance.now() - t0) / 1000).toFixed(2)} s`);
   return true;
+}
+
+/** Says that input fields were replaced: nothing is changed silently. */
+export function replacedNote(lines: number, keepExisting: boolean): string {
+  const what = `${lines} line${lines === 1 ? '' : 's'} already had fields that classify writes (topic, topics, scores, lang, ...)`;
+  return keepExisting ? `${what}: their old values are under "replaced_fields"` : `${what}: they were replaced (--keep-existing keeps the old values under "replaced_fields")`;
 }

@@ -6,9 +6,9 @@ import { resolveInputs } from '../../io/inputs.js';
 import { classifyFiles, TooManyErrors, type ClassifyCounts } from '../../executor/run-pipeline.js';
 import { backend, int, note, num } from '../options.js';
 import { cliMessage } from '../run-command.js';
-import { addShardOptions, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
+import { addShardOptions, replacedNote, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
 import { progressBar } from '../progress.js';
-import { PREDICT_DEFAULTS, READ_DEFAULTS } from '../../defaults.js';
+import { OUTPUT_DEFAULTS, PREDICT_DEFAULTS, READ_DEFAULTS } from '../../defaults.js';
 
 /** The flags of `classify`: the ones a sharded run also uses, plus single-output and speed options. */
 interface ClassifyFlags extends ShardedClassifyFlags {
@@ -17,6 +17,7 @@ interface ClassifyFlags extends ShardedClassifyFlags {
   unordered: boolean;
   htmlField?: string;
   dropHtml: boolean;
+  keepExisting: boolean;
   maxDocBytes?: number;
   progress: boolean;
 }
@@ -42,6 +43,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--max-line-bytes <n>', 'alias of --max-doc-bytes', int('--max-line-bytes', 1))
     .option('--html-field <name>', 'classify the main text of the raw HTML in this field (Readability, else visible text); the text goes to --field')
     .option('--drop-html', 'leave the --html-field HTML out of the output lines', false)
+    .option('--keep-existing', 'an input that already has fields classify writes (topic, topics, scores, lang, ...): keep their old values under "replaced_fields"', OUTPUT_DEFAULTS.keepExisting)
     .option('--workers <n>', 'worker threads, each with its own model (default: the number of cores; 1 for stdin and inputs under 4 MB)', int('--workers', 1))
     .option('--unordered', 'with workers: write batches as they finish, not in input order', false)
     .option('--batch-size <n>', 'documents per model call', int('--batch-size', 1), PREDICT_DEFAULTS.batchSize)
@@ -55,7 +57,13 @@ export function registerClassifyCommand(program: Command): void {
     const maxDocBytes = f.maxDocBytes ?? f.maxLineBytes;
     const files = inputs.length ? inputs : ['-'];
     const workers = f.workers ?? (await defaultWorkers(files));
-    const extra = { workers, ...(f.unordered && { unordered: true }), ...(f.htmlField !== undefined && { htmlField: f.htmlField }), ...(f.dropHtml && { dropHtml: true }) };
+    const extra = {
+      workers,
+      ...(f.unordered && { unordered: true }),
+      ...(f.htmlField !== undefined && { htmlField: f.htmlField }),
+      ...(f.dropHtml && { dropHtml: true }),
+      ...(f.keepExisting && { keepExisting: true }),
+    };
     if (await runShardedClassify(inputs, { ...f, ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }) }, cmd, extra)) return; // --output-dir: one part per shard
     const t0 = performance.now();
     // the pipeline loads the weights where they are used (this thread, or each worker)
@@ -101,6 +109,7 @@ export function registerClassifyCommand(program: Command): void {
     bar?.stop();
     const s = (performance.now() - t0) / 1000;
     note(`read ${counts.read}, tagged ${counts.tagged}, errors ${counts.errors}`);
+    if (counts.replaced) note(replacedNote(counts.replaced, f.keepExisting));
     const skipped = Object.entries(counts.skipped ?? {});
     if (skipped.length) note(`skipped WARC records that are not documents: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (f.verbose) note(`${s.toFixed(2)} s, ${Math.round(counts.read / s)} docs/s, ${(counts.bytes / s / 1e6).toFixed(1)} MB/s`);

@@ -25,6 +25,14 @@ export interface DocCount {
   text: string;
 }
 
+/**
+ * Groups are strings, numbers or booleans (see groupValue); any other value counts as missing. It is cut
+ * here so that a deeply nested value never has to cross to the main thread (structured clone recurses).
+ */
+function scalar(v: unknown): unknown {
+  return typeof v === 'object' ? null : v;
+}
+
 /** What the report needs of one classified document, without re-reading the written line. */
 export function countDoc(doc: Document, format: TagFormat, setup: CountSetup, field: string): DocCount {
   const t = doc.tags!;
@@ -37,7 +45,7 @@ export function countDoc(doc: Document, format: TagFormat, setup: CountSetup, fi
     chars: countChars(text),
     tokens: setup.tokenizer.count(text),
     // the group field is read from the output object (input fields, then the tags)
-    group: setup.groupBy === null ? {} : { [setup.groupBy]: WRITTEN.has(setup.groupBy) ? tagged[setup.groupBy] : doc.fields[setup.groupBy] },
+    group: setup.groupBy === null ? {} : { [setup.groupBy]: scalar(WRITTEN.has(setup.groupBy) ? tagged[setup.groupBy] : doc.fields[setup.groupBy]) },
     text: setup.terms ? text.slice(0, TERM_SCAN_CHARS) : '',
   };
 }

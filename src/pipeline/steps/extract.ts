@@ -1,6 +1,6 @@
 import type { extractMainText as ExtractMainText } from '../../extract/html-text.js';
 import { errorRecord } from '../../io/records.js';
-import { sourceLine, type Item } from '../document.js';
+import { sourceLine, type FieldPatch, type Item } from '../document.js';
 
 export interface ExtractOptions {
   /** Where the extracted text goes. */
@@ -37,10 +37,15 @@ export function extractHtml(items: Item[], o: ExtractOptions): void {
       continue;
     }
     const fields: Record<string, unknown> = { ...doc.fields, [o.field]: extracted.text, extract_method: extracted.method };
-    if (o.dropHtml && o.htmlField !== undefined) delete fields[o.htmlField];
+    // the input line stays as it was (raw): the output splices these changes into it
+    const patch: FieldPatch = { [o.field]: JSON.stringify(extracted.text), extract_method: JSON.stringify(extracted.method) };
+    if (o.dropHtml && o.htmlField !== undefined && o.htmlField !== o.field) {
+      delete fields[o.htmlField];
+      patch[o.htmlField] = null;
+    }
     doc.fields = fields;
+    doc.patch = patch;
     doc.text = extracted.text;
     delete doc.html;
-    delete doc.raw;
   }
 }

@@ -1,8 +1,10 @@
 import type { Document } from '../document.js';
-import { outputLine, type TagFormat } from '../output-record.js';
+import { outputLine, type OutputStats, type TagFormat } from '../output-record.js';
 
-/** A classified document as its output line (no newline): the input kept byte for byte when it can be, plus the tags. */
-export function jsonlLine(doc: Document, format: TagFormat): string {
+/** A classified document as its output line (no newline): the input line's bytes, plus the tags. */
+export function jsonlLine(doc: Document, format: TagFormat, stats?: OutputStats): string {
   const t = doc.tags!;
-  return outputLine(doc.raw ?? JSON.stringify(doc.fields), doc.fields, t.probs, t.lang, t.chunks, format);
+  // WARC records have no input line: their fields are ours (flat, already extracted), so they are serialised
+  if (doc.raw === undefined) return outputLine(JSON.stringify(doc.fields), doc.fields, t.probs, t.lang, t.chunks, format);
+  return outputLine(doc.raw, doc.fields, t.probs, t.lang, t.chunks, format, doc.patch, stats);
 }
