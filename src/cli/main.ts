@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { cliMessage } from './run-command.js';
+import { exitCleanlyOnSignals } from './signals.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvalCommand } from './commands/eval.js';
@@ -18,6 +19,8 @@ process.env.DOTENV_CONFIG_QUIET = 'true';
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
 });
+
+exitCleanlyOnSignals();
 
 const program = new Command()
   .name('topicmix')
