@@ -3,6 +3,7 @@ import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/p
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { trackFile, untrackFile } from '../io/temp-registry.js';
 import { canonical, type ShardSettings } from './done-marker.js';
 import { DONE_DIR, LOCK_DIR } from './shard-files.js';
 import { FileLock } from './shard-lock.js';
@@ -118,6 +119,7 @@ async function cleanOutDir(outDir: string): Promise<void> {
 /** Create `path` with `text` only when it does not exist (write a temp file, then link: atomic, also on NFS). */
 async function createOnce(path: string, text: string): Promise<boolean> {
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  trackFile(temp);
   await writeFile(temp, text);
   try {
     await link(temp, path);
@@ -127,6 +129,7 @@ async function createOnce(path: string, text: string): Promise<boolean> {
     throw err;
   } finally {
     await unlink(temp).catch(() => undefined);
+    untrackFile(temp);
   }
 }
 
