@@ -10,6 +10,7 @@ export interface MergeReportsOptions {
 /**
  * Merge partial reports (one per shard) into one, exactly: the counts are integers, so any grouping and
  * order gives the same report. The reports must have been counted with the same settings and model;
+ * part reports of a sharded run must all be of one plan, each shard once, none missing (see PlanCheck).
  * `warnings` names inputs counted in more than one report.
  */
 export async function mergeReports(files: readonly string[], options: MergeReportsOptions = {}): Promise<{ report: Report; warnings: string[] }> {
