@@ -106,7 +106,7 @@ describe('output targets', () => {
     expect((await readdir(dir)).filter((f) => f.startsWith('.') || f.startsWith('pipe.'))).toEqual([]);
   });
 
-  it('-o /dev/null stays a character device; -o /dev/stdout writes to stdout', async () => {
+  it('-o /dev/null stays a character device; /dev/stdout and /dev/stderr write to the open streams', async () => {
     const { input, expected } = await setup();
     const r = await runCli(['classify', '--model', ws.model, input, '-o', '/dev/null']);
     expect(r.code, r.stderr).toBe(0);
@@ -119,5 +119,9 @@ describe('output targets', () => {
     const out = await runCli(['classify', '--model', ws.model, input, '-o', '/dev/stdout', '--errors', '/dev/null']);
     expect(out.code, out.stderr).toBe(0);
     expect(parseJsonl(out.stdout)).toEqual(parseJsonl(expected.toString('utf8')));
+    // the child's stdout and stderr are sockets here, which cannot be opened by path: the open streams are used
+    const err = await runCli(['classify', '--model', ws.model, input, '-o', '/dev/null', '--errors', '/dev/stderr']);
+    expect(err.code, err.stderr).toBe(0);
+    expect(stderrRecords(err.stderr).map((e) => e.line)).toEqual([3]);
   });
 });

@@ -99,6 +99,8 @@ export class AtomicWriter {
     private readonly fd: number,
     /** Where the temp file is renamed to (the symlink target when `path` is a link); null when written through. */
     private readonly finalPath: string | null,
+    /** The standard stream written when `file` is null. */
+    private readonly std: NodeJS.WriteStream = process.stdout,
   ) {
     sink.on('error', this.onError);
     const downstream = this.downstream();
@@ -114,11 +116,12 @@ export class AtomicWriter {
 
   static async open(path: string, opts: AtomicWriterOptions = {}): Promise<AtomicWriter> {
     const target = await resolveOutputTarget(path);
-    const gzipWanted = opts.gzip ?? (target.kind !== 'stdout' && isGzipPath(path));
+    const std = target.kind === 'stdout' ? process.stdout : target.kind === 'stderr' ? process.stderr : null;
+    const gzipWanted = opts.gzip ?? (std === null && isGzipPath(path));
     const gzip = gzipWanted ? createGzip({ level: opts.gzipLevel ?? 6 }) : null;
-    if (target.kind === 'stdout') {
-      if (gzip) gzip.pipe(process.stdout, { end: false });
-      return new AtomicWriter(path, gzip ?? process.stdout, gzip, null, null, -1, null);
+    if (std !== null) {
+      if (gzip) gzip.pipe(std, { end: false });
+      return new AtomicWriter(path, gzip ?? std, gzip, null, null, -1, null, std);
     }
     if (target.kind === 'stream') {
       // a FIFO, a device or an open descriptor: written in place ('a': /dev/fd/N onto a file must not truncate it)
@@ -148,7 +151,7 @@ export class AtomicWriter {
   }
 
   private downstream(): Writable {
-    return this.file ?? process.stdout;
+    return this.file ?? this.std;
   }
 
   /** Uncompressed bytes accepted so far. */
@@ -270,7 +273,7 @@ export class AtomicWriter {
       await done;
     }
     await new Promise<void>((resolve, reject) => {
-      process.stdout.write('', (err) => (err ? reject(err) : resolve()));
+      this.std.write('', (err) => (err ? reject(err) : resolve()));
     });
     if (this.failure) throw this.failure;
   }
@@ -285,7 +288,7 @@ export class AtomicWriter {
     const ignore = (): void => undefined;
     if (this.gzip) {
       this.gzip.on('error', ignore);
-      if (this.file === null) this.gzip.unpipe(process.stdout);
+      if (this.file === null) this.gzip.unpipe(this.std);
       this.gzip.destroy();
     }
     if (this.file) {
@@ -313,9 +316,10 @@ export class AtomicWriter {
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const target = await resolveOutputTarget(path);
-  if (target.kind === 'stdout') {
+  if (target.kind === 'stdout' || target.kind === 'stderr') {
+    const std = target.kind === 'stdout' ? process.stdout : process.stderr;
     await new Promise<void>((resolve, reject) => {
-      process.stdout.write(data, (err) => (err ? reject(outputError(path, err)) : resolve()));
+      std.write(data, (err) => (err ? reject(outputError(path, err)) : resolve()));
     });
     return;
   }

@@ -6,18 +6,20 @@ import { OutputError } from './output-error.js';
 /**
  * Where an output really goes. `file`: a regular file (or a new one), written to a temp name next to it
  * and renamed over it; `stream`: a FIFO, a character or block device, a socket, or a file descriptor
- * path (`/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`), written through in place (a rename would
- * replace the device or the pipe with a regular file); `stdout`: `-`, and `/dev/stdout` by its names.
+ * path (`/dev/fd/N`, `/proc/self/fd/N`), written through in place (a rename would replace the device
+ * or the pipe with a regular file); `stdout`: `-` and `/dev/stdout` by its names; `stderr`: `/dev/stderr`
+ * by its names (both written to the process's open stream).
  */
 export interface OutputTarget {
   /** The path as given. */
   path: string;
-  kind: 'stdout' | 'file' | 'stream';
+  kind: 'stdout' | 'stderr' | 'file' | 'stream';
   /** The path written: symlinks followed to their target (which may not exist yet). */
   file: string;
 }
 
 const STDOUT_PATH = /^\/(dev\/stdout|dev\/fd\/1|proc\/self\/fd\/1)$/;
+const STDERR_PATH = /^\/(dev\/stderr|dev\/fd\/2|proc\/self\/fd\/2)$/;
 /** Paths that name an already open file descriptor rather than a file. */
 const FD_PATH = /^\/(dev\/(stdout|stderr|stdin|fd\/\d+)|proc\/(self|\d+)\/fd\/\d+)$/;
 
@@ -47,8 +49,9 @@ async function followLinks(path: string): Promise<string> {
 export async function resolveOutputTarget(path: string): Promise<OutputTarget> {
   if (path === '-') return { path, kind: 'stdout', file: '-' };
   const abs = resolve(path);
-  // our own stdout by another name: the same as `-` (opening it again fails when stdout is a socket)
+  // our own stdout / stderr by another name: written to the open stream (opening the path again fails when it is a socket)
   if (STDOUT_PATH.test(abs) || abs === `/proc/${process.pid}/fd/1`) return { path, kind: 'stdout', file: '-' };
+  if (STDERR_PATH.test(abs) || abs === `/proc/${process.pid}/fd/2`) return { path, kind: 'stderr', file: '-' };
   if (FD_PATH.test(abs)) return { path, kind: 'stream', file: abs };
   let st: Stats | null;
   try {
@@ -88,7 +91,7 @@ export async function checkOutputTargets(inputs: readonly string[], outputs: rea
   }
   const seen = new Map<string, NamedOutput>();
   for (const out of outputs) {
-    if (out.path === '-' || out.path === '-stderr' || (await resolveOutputTarget(out.path)).kind === 'stdout') continue;
+    if (out.path === '-' || out.path === '-stderr' || ['stdout', 'stderr'].includes((await resolveOutputTarget(out.path)).kind)) continue;
     const id = await identity(out.path);
     if (id?.st.isCharacterDevice()) continue;
     const input = id === null ? undefined : inputIds.get(id.key);
