@@ -1,11 +1,11 @@
 /** Signals and concurrency (issue 11 item 6): SIGINT/SIGTERM leave no temp files and exit 130/143; one lock per shard. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, summary, useTinyModel } from './cli-helpers.js';
+import { CLI, ROOT, runCommand, summary, useTinyModel, type RunResult } from './cli-helpers.js';
 
 const ws = useTinyModel('topicmix-signals-');
 
@@ -35,6 +35,14 @@ function start(args: string[]): Started {
     child.on('close', (code, signal) => res({ code, signal, stderr: Buffer.concat(err).toString('utf8') })),
   );
   return { child, done };
+}
+
+/** The CLI without the Slurm variables of the environment (a test run inside a Slurm job), plus `env`. */
+function runClean(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(e)) if (k.startsWith('SLURM_')) delete e[k];
+  delete e.TOPICMIX_DEBUG;
+  return runCommand(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...e, ...env } });
 }
 
 /** Files under dir (one level of subfolders too) whose names look like our temp outputs or locks. */
@@ -89,7 +97,7 @@ describe('signals', () => {
     expect(await leftovers(out)).toEqual([]);
     expect(existsSync(join(out, '.done', 'part-00000.json'))).toBe(true);
     expect(existsSync(join(out, '.done', 'part-00001.json'))).toBe(false);
-    const again = await runCli([...args, '--resume']);
+    const again = await runClean([...args, '--resume']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/^shard 0\/2 \(part-00000\): read 1, tagged 1, errors 0 \(done before, skipped\)$/m);
     expect(summary(again.stderr)).toEqual({ read: N_BIG + 1, tagged: N_BIG + 1, errors: 0 });
@@ -104,7 +112,7 @@ describe('one lock per shard', () => {
     const first = start(args);
     const lock = join(out, '.locks', 'part-00000.lock');
     await waitFor('the lock', async () => existsSync(lock) && (await readFile(lock, 'utf8')).endsWith('\n'));
-    const second = await runCli(args);
+    const second = await runClean(args);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`shard 0/1 of ${out} is being run by pid ${first.child.pid} on ${hostname()} since `);
     expect(second.stderr).toContain(`(lock ${lock}); wait for it to finish, or remove the lock file if that process is gone`);
@@ -114,7 +122,7 @@ describe('one lock per shard', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
-  it('a lock left by a dead process of this host is taken over', async () => {
+  it('stale locks are taken over: a dead process of this host, a lock not refreshed for 10 minutes, an earlier run of a requeued Slurm job', async () => {
     const dir = await ws.caseDir();
     const input = join(dir, 'a.jsonl');
     await writeFile(input, `${JSON.stringify({ text: 'The stock market fell sharply' })}\n`);
@@ -124,13 +132,29 @@ describe('one lock per shard', () => {
     await new Promise((r) => gone.on('exit', r));
     await mkdir(join(out, '.locks'), { recursive: true });
     await writeFile(join(out, '.locks', 'part-00000.lock'), `${JSON.stringify({ pid: gone.pid, host: hostname(), started_at: '2026-01-01T00:00:00.000Z' })}\n`);
-    const r = await runCli(['classify', '--model', ws.model, input, '--output-dir', out, '--report-tokenizer', 'chars']);
+    const r = await runClean(['classify', '--model', ws.model, input, '--output-dir', out, '--report-tokenizer', 'chars']);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(out, '.done', 'part-00000.json'))).toBe(true);
-    // one of another host cannot be checked: refused, naming it
-    await writeFile(join(out, '.locks', 'part-00000.lock'), `${JSON.stringify({ pid: 1, host: 'other-node', started_at: '2026-01-01T00:00:00.000Z' })}\n`);
-    const held = await runCli(['classify', '--model', ws.model, input, '--output-dir', out, '--report-tokenizer', 'chars']);
+    // one of another host cannot be checked while it is refreshed: refused, naming it
+    const lock = join(out, '.locks', 'part-00000.lock');
+    const other = (slurm?: object): string => `${JSON.stringify({ pid: 1, host: 'other-node', started_at: '2026-01-01T00:00:00.000Z', ...(slurm && { slurm }) })}\n`;
+    const args = ['classify', '--model', ws.model, input, '--output-dir', out, '--report-tokenizer', 'chars'];
+    await writeFile(lock, other());
+    const held = await runClean(args);
     expect(held.code).toBe(1);
     expect(held.stderr).toMatch(/shard 0\/1 of .* is being run by pid 1 on other-node since 2026-01-01T00:00:00\.000Z/);
+    // ... but once it has not been refreshed (its holder touches it every 30 s) for 10 minutes, it is stale
+    const old = new Date(Date.now() - 11 * 60_000);
+    await utimes(lock, old, old);
+    const late = await runClean(args);
+    expect(late.code, late.stderr).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+    // a requeued Slurm job (same job id and rank, higher restart count) takes over the lock of its earlier run
+    await writeFile(lock, other({ job_id: '77', procid: '0', restart: 0 }));
+    const sameRun = await runClean(args, { SLURM_JOB_ID: '77', SLURM_RESTART_COUNT: '0' });
+    expect(sameRun.code).toBe(1);
+    expect(sameRun.stderr).toMatch(/is being run by pid 1 on other-node/);
+    const requeued = await runClean(args, { SLURM_JOB_ID: '77', SLURM_RESTART_COUNT: '1' });
+    expect(requeued.code, requeued.stderr).toBe(0);
   });
 });
