@@ -17,6 +17,9 @@ export { runPipeline, classifyFiles, TooManyErrors, type RunPipelineOptions, typ
 export { planShards, type ShardInput } from './executor/shard-plan.js';
 export { runShard, runShards, type RunShardOptions, type RunShardsOptions, type ShardReportOptions, type ShardResult } from './executor/run-shard.js';
 export type { ShardId } from './executor/shard-files.js';
+export { LockHeldError, type LockOwner } from './executor/shard-lock.js';
+export type { PlanManifest } from './executor/plan-manifest.js';
+export { removeTrackedFiles } from './io/temp-registry.js';
 export type { Document, DocTags, SourceSpan } from './document.js';
 
 // reports: topic x language proportions, merged exactly across shards
@@ -28,7 +31,7 @@ export { loadTokenCounter, parseTokenizerName, TOKENIZER_NAMES, type TokenCounte
 export { formatMarkdown } from './report/format-md.js';
 export { formatCsv } from './report/format-csv.js';
 export { formatHtml } from './report/format-html.js';
-export type { Report, ReportSummary, ModelIdentity } from './report/report-types.js';
+export type { Report, ReportSummary, ModelIdentity, ReportPlan } from './report/report-types.js';
 
 // mixtures: weights toward targets, and sampling by them
 export { rebalance, type RebalanceOptions } from './rebalance/plan.js';

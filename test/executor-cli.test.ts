@@ -78,7 +78,7 @@ describe('classify --output-dir', () => {
     expect(summary(again.stderr)).toEqual({ read: 60, tagged: 58, errors: 2 });
     const other = await run(['classify', '--model', ws.model, ...inputs, '--output-dir', out, '--resume', '--top-k', '1'], env);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/part-00001\.json: shard 1 was done with other inputs or settings \(top_k: 3 recorded, 1 now\)/);
+    expect(other.stderr).toMatch(/out: it holds the outputs of another plan \(top_k: 3 recorded, 1 now\); use --overwrite to remove them/);
     const bad = await run(['classify', '--model', ws.model, ...inputs, '--output-dir', out], { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '2' });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/SLURM_ARRAY_TASK_ID 2 is not below the number of shards 2: submit the array as --array=0-1/);
@@ -92,6 +92,7 @@ describe('classify --output-dir', () => {
     expect(summary(r.stderr)).toEqual({ read: 30, tagged: 29, errors: 1 });
     expect(await readdir(join(dir, 'out'))).toEqual([
       '.done',
+      '.locks',
       'part-00000.errors.jsonl',
       'part-00000.jsonl',
       'part-00000.report.json',
@@ -99,6 +100,7 @@ describe('classify --output-dir', () => {
       'part-00001.report.json',
       'part-00002.jsonl',
       'part-00002.report.json',
+      'plan.json',
     ]);
     expect((await readFile(join(dir, 'out', 'part-00002.jsonl'))).length).toBe(0);
   });

@@ -80,8 +80,10 @@ describe('runShards', () => {
     for (const workers of [1, 2]) {
       const outDir = join(dir, `same-pass-${workers}`);
       await runShards({ clf, inputs: files, outDir, count: 2, reportOptions: { tokenizer: 'o200k', groupBy: 'site' }, classifyOptions: { workers } }, [0, 1]);
-      for (const part of ['part-00000', 'part-00001']) {
-        const counted = JSON.parse(await readFile(join(outDir, `${part}.report.json`), 'utf8')) as unknown;
+      for (const [shard, part] of ['part-00000', 'part-00001'].entries()) {
+        const { plan, ...counted } = JSON.parse(await readFile(join(outDir, `${part}.report.json`), 'utf8')) as { plan: unknown };
+        // part reports also say which plan and shard they are (checked by report --merge)
+        expect(plan).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), shard, shards: 2 });
         const { report } = await buildReport([join(outDir, `${part}.jsonl`)], {
           textField: 'text',
           groupBy: 'site',
@@ -168,14 +170,14 @@ describe('runShards', () => {
     // a done shard whose part was deleted by hand is redone
     await rm(join(outDir, 'part-00000.jsonl'));
     expect((await runShards(o, [0]))[0]!.status).toBe('done');
-    // other settings: an error naming the marker and the difference
-    await expect(runShards({ ...o, topK: 1 }, [0])).rejects.toThrow(/part-00000\.json: shard 0 was done with other inputs or settings \(top_k: 3 recorded, 1 now\)/);
-    await expect(runShards({ ...o, reportOptions: { tokenizer: 'words' } }, [1])).rejects.toThrow(/report: .*"chars".* recorded/);
+    // other settings: another plan (OUT/plan.json), an error naming the folder and the difference
+    await expect(runShards({ ...o, topK: 1 }, [0])).rejects.toThrow(/out: it holds the outputs of another plan \(top_k: 3 recorded, 1 now\); use `overwrite`/);
+    await expect(runShards({ ...o, reportOptions: { tokenizer: 'words' } }, [1])).rejects.toThrow(/another plan \(report: .*"chars".* recorded/);
     // a changed input file
     await writeFile(files[0]!, corpus('a.jsonl', 101));
-    await expect(runShards(o, [0])).rejects.toThrow(/inputs: .*"size".* recorded/);
-    // other shard count: a different shard, so an error too
-    await expect(runShard(one({ inputs: files, outDir, resume: true, shard: { index: 1, count: 3 } }))).rejects.toThrow(/shard 1\/2 recorded, 1\/3 now/);
+    await expect(runShards(o, [0])).rejects.toThrow(/another plan \(input 1 .*a\.jsonl: size \d+ recorded, \d+ now\)/);
+    // other shard count
+    await expect(runShard(one({ inputs: files, outDir, resume: true, shard: { index: 1, count: 3 } }))).rejects.toThrow(/another plan \(shards: 2 recorded, 3 now; input 1/);
   });
 
   it('byte ranges of one large file: same lines, same absolute error lines, as one run over the file', async () => {

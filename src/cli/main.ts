@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { cliMessage, printFailure } from './run-command.js';
+import { exitCleanlyOnSignals } from './signals.js';
 
 // natural's storage modules load dotenv, which prints a banner on stdout; stdout is for results only
 process.env.DOTENV_CONFIG_QUIET = 'true';
@@ -14,6 +15,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 // the run (writeErrorRecordsToStderr) and the failure is said on stdout (printFailure); without this
 // listener Node would die with exit code 7 and no message
 process.stderr.on('error', () => undefined);
+
+exitCleanlyOnSignals();
 
 const program = new Command()
   .name('topicmix')

@@ -34,6 +34,8 @@ export interface ShardSettings {
 /** `.done/part-IIIII.json`: written last, so its presence means the shard's outputs are complete. */
 export interface DoneMarker {
   schema: typeof MARKER_SCHEMA;
+  /** Id of the plan (OUT/plan.json) the shard was done under; absent in markers of older versions. */
+  plan?: string;
   shard: ShardId;
   inputs: MarkerInput[];
   settings: ShardSettings;
@@ -46,7 +48,7 @@ export interface DoneMarker {
 }
 
 /** JSON with object keys sorted, for comparisons that do not depend on key order. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;

@@ -4,6 +4,7 @@ import { Classifier, loadClassifier, loadModelHandle, type ModelHandle, type Pre
 import type { BackendPreference } from '../model/backend.js';
 import { AtomicWriter } from '../io/atomic-writer.js';
 import { writeErrorRecordsToStderr } from '../io/error-sink.js';
+import { checkOutputTargets, resolveOutputTarget } from '../io/output-target.js';
 import { readLineAlignedChunks } from '../io/chunk-reader.js';
 import { InputError, isGzipPath, resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type RawLine } from '../io/line-reader.js';
@@ -29,7 +30,7 @@ export interface ClassifyFilesOptions extends PredictOptions {
   inputs: (string | InputRange)[];
   /** Output path ('-' = stdout); .gz compresses. */
   output: string;
-  /** Error records path. Default `<output>.errors.jsonl`, or stderr when writing to stdout. */
+  /** Error records path. Default `<output>.errors.jsonl`, or stderr when writing to stdout, a FIFO or a device. */
   errors?: string;
   /** Field holding the text. Default 'text'. With `htmlField`, the field the extracted text is written to. */
   field?: string;
@@ -166,7 +167,16 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     if (v !== undefined && (OWN_FIELDS as readonly string[]).includes(v)) throw new UsageError(`\`${name}\` "${v}" is a field classify writes (${OWN_FIELDS.join(', ')}): pick another field`, name);
   }
   const files = await resolveSpecs(options.inputs);
-  const errorsPath = options.errors ?? (options.output === '-' ? '-stderr' : defaultErrorsPath(options.output));
+  // next to a FIFO or a device (`-o /dev/null`) there is no place for `<output>.errors.jsonl`: stderr, as for stdout
+  const streamed = (await resolveOutputTarget(options.output)).kind !== 'file';
+  const errorsPath = options.errors ?? (streamed ? '-stderr' : defaultErrorsPath(options.output));
+  await checkOutputTargets(
+    files.map((f) => (typeof f === 'string' ? f : f.path)),
+    [
+      { path: options.output, what: '`output`' },
+      { path: errorsPath, what: options.errors === undefined ? 'errors file (`errors` default)' : '`errors`' },
+    ],
+  );
   const counts: ClassifyCounts = { read: 0, tagged: 0, errors: 0, bytes: 0 };
   const predict: PredictOptions = {
     ...(options.topK !== undefined && { topK: options.topK }),
@@ -294,8 +304,8 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
   } catch (err) {
     // results still in flight may reject too; they are not needed any more
     for (const f of inFlight) f.catch(() => undefined);
-    if (options.output === '-') {
-      // stdout cannot be taken back, and part of it is out already: end it at a line boundary with what
+    if (streamed) {
+      // stdout (or a FIFO, a device) cannot be taken back, and part of it is out already: end it at a line boundary with what
       // was tagged, so that every line read is in the output or in an error record
       await out.commit().catch(() => undefined);
     } else await out.abort();

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { Classifier, loadClassifier, type ModelHandle, type PredictOptions } from '../classifier.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-writer.js';
+import { portablePath } from '../io/file-identity.js';
 import { resolveInputs } from '../io/inputs.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../io/line-reader.js';
 import { classifyFiles, type ClassifyCounts, type ClassifyFilesOptions } from './run-pipeline.js';
@@ -16,8 +18,10 @@ import type { ModelIdentity } from '../report/report-types.js';
 import { loadTokenCounter, parseTokenizerName, type TokenCounter } from '../report/token-counter.js';
 import { MARKER_SCHEMA, markerMismatch, readMarker, writeMarker, type MarkerInput, type ShardSettings } from './done-marker.js';
 import { modelFilesHash } from './model-hash.js';
+import { ensurePlan, newPlanManifest, type PlanManifest } from './plan-manifest.js';
 import { clearShard, shardPaths } from './shard-files.js';
-import { planShardsBySize, sizeInputs, type ShardInput } from './shard-plan.js';
+import { FileLock } from './shard-lock.js';
+import { planShardsBySize, sizeInputs, type SizedFile, type ShardInput } from './shard-plan.js';
 import type { ShardId } from './shard-files.js';
 import { READ_DEFAULTS, REPORT_DEFAULTS } from '../defaults.js';
 
@@ -40,6 +44,11 @@ export interface RunShardsOptions extends PredictOptions {
   count: number;
   /** Skip shards whose completion marker exists and matches; without it every shard is redone. */
   resume?: boolean;
+  /**
+   * When `outDir` holds the parts of another plan (other inputs, shard count, model or settings; see
+   * OUT/plan.json), remove them and start over instead of refusing.
+   */
+  overwrite?: boolean;
   /** Write `part-IIIII.jsonl.gz`. */
   gzip?: boolean;
   reportOptions?: ShardReportOptions;
@@ -88,11 +97,30 @@ interface ShardJob {
   identity: ModelIdentity;
   tokenizer: TokenCounter;
   report: Required<ShardReportOptions>;
+  /** OUT/plan.json as this run plans it. */
+  manifest: PlanManifest;
+}
+
+/** Inputs inside the output folder (a glob that also matches the parts) would be read and replaced at once. */
+async function refuseInputsInOutDir(files: string[], outDir: string): Promise<void> {
+  const real = (p: string): Promise<string> => realpath(p).catch(() => resolve(p));
+  const out = await real(outDir);
+  for (const f of files) {
+    const rel = relative(out, await real(f));
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) {
+      throw new UsageError(`input ${f} is inside the output folder ${outDir}: the inputs must not include the outputs (narrow the pattern, or choose another \`outDir\`)`);
+    }
+  }
+}
+
+function planInputs(sized: SizedFile[]): PlanManifest['inputs'] {
+  return sized.map((f) => ({ path: portablePath(f.path, process.cwd()), size: f.size, mtime_ms: Math.floor(f.mtimeMs ?? 0) }));
 }
 
 async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
   if (o.inputs.length === 0 || o.inputs.includes('-')) throw new UsageError('a sharded run needs input files (stdin cannot be split into shards)');
   const files = await resolveInputs(o.inputs);
+  await refuseInputsInOutDir(files, o.outDir);
   const sized = await sizeInputs(files);
   const plan = planShardsBySize(sized, o.count, o.minRangeBytes === undefined ? {} : { minRangeBytes: o.minRangeBytes });
   const sizes = new Map(sized.map((f) => [f.path, f.size]));
@@ -132,7 +160,7 @@ async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
   // with worker threads the workers load the weights; without, this thread loads them once for every shard
   const inThread = (o.classifyOptions?.workers ?? 1) <= 1 && !(o.clf instanceof Classifier);
   const clf = inThread ? await loadClassifier(o.clf.dir, { backend: o.clf.backend, batchSize: o.clf.batchSize }) : o.clf;
-  return { clf, plan, sizes, settings, identity, tokenizer, report };
+  return { clf, plan, sizes, settings, identity, tokenizer, report, manifest: newPlanManifest(o.count, planInputs(sized), settings) };
 }
 
 /** An empty shard still gets its (empty) part: classifyFiles would read stdin for an empty input list. */
@@ -147,6 +175,15 @@ function markerInputs(specs: ShardInput[], sizes: Map<string, number>): MarkerIn
 }
 
 async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promise<ShardResult> {
+  const lock = await FileLock.take(shardPaths(o.outDir, index, false).lock, `shard ${index}/${o.count} of ${o.outDir}`);
+  try {
+    return await runLocked(o, job, index);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(o: RunShardsOptions, job: ShardJob, index: number): Promise<ShardResult> {
   const shard: ShardId = { index, count: o.count };
   const gzip = o.gzip === true;
   const paths = shardPaths(o.outDir, index, gzip);
@@ -154,7 +191,8 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
   const inputs = markerInputs(specs, job.sizes);
   if (o.resume) {
     const marker = await readMarker(paths.marker);
-    if (marker !== null) {
+    // a marker of another plan (or of a version without plans) is not this plan's: redo the shard
+    if (marker !== null && marker.plan === job.manifest.id) {
       const diff = markerMismatch(marker, { shard, inputs, settings: job.settings });
       if (diff !== null) {
         throw new UsageError(`${paths.marker}: shard ${index} was done with other inputs or settings (${diff}); ` + 'run without `resume` to redo every shard, or use another `outDir`');
@@ -205,10 +243,12 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
           count: { tokenizer: job.tokenizer.name, groupBy: job.report.groupBy, terms: job.report.termCapacity > 0 },
           onCounted,
         });
-  await writeFileAtomic(paths.report, prettyJson(builder.build()));
+  const { schema, ...partReport } = builder.build();
+  await writeFileAtomic(paths.report, prettyJson({ schema, plan: { id: job.manifest.id, shard: index, shards: o.count }, ...partReport }));
   const seconds = (performance.now() - t0) / 1000;
   await writeMarker(paths.marker, {
     schema: MARKER_SCHEMA,
+    plan: job.manifest.id,
     shard,
     inputs,
     settings: job.settings,
@@ -232,13 +272,16 @@ async function runOne(o: RunShardsOptions, job: ShardJob, index: number): Promis
  * `OUTDIR/part-IIIII.jsonl[.gz]` (+ `.errors.jsonl` when lines were bad), its partial report
  * `part-IIIII.report.json`, and last its completion marker `.done/part-IIIII.json` (counts, inputs,
  * model hash, settings, timings). Parts and reports hold nothing time-dependent: a shard run twice (a
- * Slurm requeue) writes the same bytes. A shard must not run in two processes at the same time.
+ * Slurm requeue) writes the same bytes. `OUT/plan.json` records the plan first (see ensurePlan): a run
+ * with another plan is refused unless `overwrite`. Each shard is locked while it runs
+ * (`.locks/part-IIIII.lock`): the same shard started twice at once fails, naming the holder.
  */
 export async function runShards(o: RunShardsOptions, indices: number[], onShardDone?: (r: ShardResult) => void): Promise<ShardResult[]> {
   for (const i of indices) {
     if (!Number.isSafeInteger(i) || i < 0 || i >= o.count) throw new UsageError(`shard ${i} is out of range: shards are numbered 0 to ${o.count - 1}`);
   }
   const job = await prepareJob(o);
+  await ensurePlan(o.outDir, job.manifest, { overwrite: o.overwrite === true });
   const results: ShardResult[] = [];
   for (const i of indices) {
     const r = await runOne(o, job, i);

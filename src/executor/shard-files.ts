@@ -3,6 +3,8 @@ import { basename, join } from 'node:path';
 
 /** Folder (inside the output folder) of the completion markers. */
 export const DONE_DIR = '.done';
+/** Folder (inside the output folder) of the locks of running shards. */
+export const LOCK_DIR = '.locks';
 
 /** The files of one shard in an output folder. */
 export interface ShardPaths {
@@ -16,6 +18,8 @@ export interface ShardPaths {
   report: string;
   /** Completion marker, written last: `.done/part-IIIII.json`. */
   marker: string;
+  /** Held while a process runs the shard: `.locks/part-IIIII.lock`. */
+  lock: string;
 }
 
 export function shardName(index: number): string {
@@ -30,6 +34,7 @@ export function shardPaths(outDir: string, index: number, gzip: boolean): ShardP
     errors: join(outDir, `${name}.errors.jsonl`),
     report: join(outDir, `${name}.report.json`),
     marker: join(outDir, DONE_DIR, `${name}.json`),
+    lock: join(outDir, LOCK_DIR, `${name}.lock`),
   };
 }
 

@@ -8,6 +8,8 @@ export type ShardInput = string | InputRange;
 export interface SizedFile {
   path: string;
   size: number;
+  /** Modification time (ms since the epoch), when read from the file. */
+  mtimeMs?: number;
 }
 
 export interface PlanOptions {
@@ -38,7 +40,7 @@ export async function sizeInputs(inputs: string[]): Promise<SizedFile[]> {
       throw new InputError(path, `cannot open ${path}: ${(err as Error).message}`, { cause: err });
     }
     if (!st.isFile()) throw new InputError(path, `${path} is not a regular file`);
-    files.push({ path, size: st.size });
+    files.push({ path, size: st.size, mtimeMs: st.mtimeMs });
   }
   return files;
 }

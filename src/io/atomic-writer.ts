@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { isGzipPath } from './inputs.js';
+import { OutputError } from './output-error.js';
+import { resolveOutputTarget } from './output-target.js';
+import { trackFile, untrackFile } from './temp-registry.js';
 
-/** A problem writing an output; `path` is the final path the user asked for ('-' = stdout). */
-export class OutputError extends Error {
-  override name = 'OutputError';
-  readonly path: string;
-
-  constructor(path: string, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.path = path;
-  }
-}
+export { OutputError };
 
 function outputError(path: string, err: unknown, what = 'cannot write'): OutputError {
   if (err instanceof OutputError) return err;
@@ -75,8 +69,10 @@ function closeStream(file: fs.WriteStream): Promise<void> {
 
 /**
  * Writes an output file so that it appears under its final name complete or not at all: data goes
- * to `.<name>.tmp-<pid>-<random>` in the same directory, and commit() fsyncs and renames it.
- * `-` writes to stdout directly (no atomicity possible there).
+ * to `.<name>.tmp-<pid>-<random>` in the same directory, and commit() fsyncs and renames it. A symlink
+ * is followed: the temp file goes next to its target, which is replaced, and the link stays. FIFOs,
+ * devices and descriptor paths such as /dev/stdout are written through in place (see OutputTarget);
+ * `-` writes to stdout directly. No atomicity is possible for either.
  */
 export class AtomicWriter {
   private state: State = 'open';
@@ -101,6 +97,10 @@ export class AtomicWriter {
     readonly tempPath: string | null,
     /** The temp file's descriptor, for fsync; -1 for stdout. */
     private readonly fd: number,
+    /** Where the temp file is renamed to (the symlink target when `path` is a link); null when written through. */
+    private readonly finalPath: string | null,
+    /** The standard stream written when `file` is null. */
+    private readonly std: NodeJS.WriteStream = process.stdout,
   ) {
     sink.on('error', this.onError);
     const downstream = this.downstream();
@@ -115,28 +115,43 @@ export class AtomicWriter {
   }
 
   static async open(path: string, opts: AtomicWriterOptions = {}): Promise<AtomicWriter> {
-    const gzipWanted = opts.gzip ?? (path !== '-' && isGzipPath(path));
+    const target = await resolveOutputTarget(path);
+    const std = target.kind === 'stdout' ? process.stdout : target.kind === 'stderr' ? process.stderr : null;
+    const gzipWanted = opts.gzip ?? (std === null && isGzipPath(path));
     const gzip = gzipWanted ? createGzip({ level: opts.gzipLevel ?? 6 }) : null;
-    if (path === '-') {
-      if (gzip) gzip.pipe(process.stdout, { end: false });
-      return new AtomicWriter(path, gzip ?? process.stdout, gzip, null, null, -1);
+    if (std !== null) {
+      if (gzip) gzip.pipe(std, { end: false });
+      return new AtomicWriter(path, gzip ?? std, gzip, null, null, -1, null, std);
     }
-    await ensureDir(path);
-    const tempPath = tempPathFor(path);
+    if (target.kind === 'stream') {
+      // a FIFO, a device or an open descriptor: written in place ('a': /dev/fd/N onto a file must not truncate it)
+      let fd: number;
+      try {
+        fd = await fsOpen(target.file, 'a');
+      } catch (err) {
+        throw outputError(path, err, 'cannot open');
+      }
+      const file = fs.createWriteStream(target.file, { fd, autoClose: false, highWaterMark: 1024 * 1024 });
+      if (gzip) gzip.pipe(file);
+      return new AtomicWriter(path, gzip ?? file, gzip, file, null, fd, null);
+    }
+    await ensureDir(target.file);
+    const tempPath = tempPathFor(target.file);
     let fd: number;
     try {
       fd = await fsOpen(tempPath, 'wx', 0o666);
     } catch (err) {
       throw outputError(path, err, 'cannot create');
     }
+    trackFile(tempPath);
     // autoClose off so commit() can fsync the fd between 'finish' and closing it.
     const file = fs.createWriteStream(tempPath, { fd, autoClose: false, highWaterMark: 1024 * 1024 });
     if (gzip) gzip.pipe(file);
-    return new AtomicWriter(path, gzip ?? file, gzip, file, tempPath, fd);
+    return new AtomicWriter(path, gzip ?? file, gzip, file, tempPath, fd, target.file);
   }
 
   private downstream(): Writable {
-    return this.file ?? process.stdout;
+    return this.file ?? this.std;
   }
 
   /** Uncompressed bytes accepted so far. */
@@ -218,8 +233,16 @@ export class AtomicWriter {
     this.state = 'committing';
     try {
       if (this.failure) throw this.failure;
-      if (this.file === null || this.tempPath === null) {
+      if (this.file === null) {
         await this.flushStdout();
+      } else if (this.tempPath === null || this.finalPath === null) {
+        // written through: nothing to rename, and fsync is not defined on pipes and devices
+        this.flushPending();
+        this.sink.end();
+        await this.finishing;
+        if (this.failure) throw this.failure;
+        await closeStream(this.file);
+        if (this.failure) throw this.failure;
       } else {
         this.flushPending();
         this.sink.end();
@@ -228,8 +251,9 @@ export class AtomicWriter {
         await fsFsync(this.fd);
         await closeStream(this.file);
         if (this.failure) throw this.failure;
-        await rename(this.tempPath, this.path);
-        await syncDir(dirname(this.path));
+        await rename(this.tempPath, this.finalPath);
+        untrackFile(this.tempPath);
+        await syncDir(dirname(this.finalPath));
       }
       this.state = 'committed';
       this.detach();
@@ -249,7 +273,7 @@ export class AtomicWriter {
       await done;
     }
     await new Promise<void>((resolve, reject) => {
-      process.stdout.write('', (err) => (err ? reject(err) : resolve()));
+      this.std.write('', (err) => (err ? reject(err) : resolve()));
     });
     if (this.failure) throw this.failure;
   }
@@ -264,15 +288,19 @@ export class AtomicWriter {
     const ignore = (): void => undefined;
     if (this.gzip) {
       this.gzip.on('error', ignore);
-      if (this.file === null) this.gzip.unpipe(process.stdout);
+      if (this.file === null) this.gzip.unpipe(this.std);
       this.gzip.destroy();
     }
-    if (this.file && this.tempPath !== null) {
+    if (this.file) {
       this.file.on('error', ignore);
       await closeStream(this.file);
-      await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
+    }
+    if (this.file && this.tempPath !== null) {
+      const temp = this.tempPath;
+      await unlink(temp).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw outputError(this.path, err, 'cannot remove the temp file of');
       });
+      untrackFile(temp);
     }
   }
 
@@ -282,28 +310,44 @@ export class AtomicWriter {
   }
 }
 
-/** Write a whole file atomically (temp file, fsync, rename). `-` writes to stdout. */
+/**
+ * Write a whole file atomically (temp file, fsync, rename; a symlink's target is replaced, the link
+ * stays). `-` writes to stdout; FIFOs, devices and /dev/stdout-like paths are written through in place.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  if (path === '-') {
+  const target = await resolveOutputTarget(path);
+  if (target.kind === 'stdout' || target.kind === 'stderr') {
+    const std = target.kind === 'stdout' ? process.stdout : process.stderr;
     await new Promise<void>((resolve, reject) => {
-      process.stdout.write(data, (err) => (err ? reject(outputError(path, err)) : resolve()));
+      std.write(data, (err) => (err ? reject(outputError(path, err)) : resolve()));
     });
     return;
   }
-  await ensureDir(path);
-  const tempPath = tempPathFor(path);
+  if (target.kind === 'stream') {
+    try {
+      await writeFile(target.file, data, { flag: 'a' });
+    } catch (err) {
+      throw outputError(path, err);
+    }
+    return;
+  }
+  await ensureDir(target.file);
+  const tempPath = tempPathFor(target.file);
   let fh: FileHandle | undefined;
   try {
     fh = await open(tempPath, 'wx');
+    trackFile(tempPath);
     await fh.writeFile(data);
     await fh.sync();
     await fh.close();
     fh = undefined;
-    await rename(tempPath, path);
+    await rename(tempPath, target.file);
+    untrackFile(tempPath);
   } catch (err) {
     await fh?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);
+    untrackFile(tempPath);
     throw outputError(path, err);
   }
-  await syncDir(dirname(path));
+  await syncDir(dirname(target.file));
 }

@@ -28,6 +28,7 @@ export const modelIdentitySchema: z.ZodType<ModelIdentity> = z.object({
 
 const reportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
+  plan: z.object({ id: z.string().min(1), shard: count, shards: z.number().int().positive() }).optional(),
   model: modelIdentitySchema,
   settings: z.object({
     tokenizer: z.string(),

@@ -189,8 +189,17 @@ export interface ReportSummary {
   corrected?: CorrectedSummary;
 }
 
+/** In the part reports of a sharded run: which plan (OUT/plan.json id) and shard the part is. */
+export interface ReportPlan {
+  id: string;
+  shard: number;
+  shards: number;
+}
+
 export interface Report {
   schema: typeof REPORT_SCHEMA;
+  /** Only in part reports of a sharded run (merging checks that all parts of one plan are there). */
+  plan?: ReportPlan;
   model: ModelIdentity;
   settings: ReportSettings;
   /** Input files, sorted, so a merged report equals the one over all inputs at once. */

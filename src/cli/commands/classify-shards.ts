@@ -16,6 +16,7 @@ export interface ShardFlags {
   shard?: string;
   shards?: number;
   resume?: boolean;
+  overwrite?: boolean;
   gzip?: boolean;
   reportTokenizer?: string;
   reportGroupBy?: string;
@@ -46,6 +47,7 @@ export function addShardOptions(cmd: Command): Command {
     )
     .option('--shards <n>', 'with --output-dir: number of shards; without --shard (and outside an array job) runs all of them in this process (default 1)', int('--shards', 1))
     .option('--resume', 'with --output-dir: skip shards already done with the same inputs and settings, redo unfinished ones', false)
+    .option('--overwrite', 'with --output-dir: when DIR holds the parts of another plan (see DIR/plan.json), remove them and start over', false)
     .option('--gzip', 'with --output-dir: write part-IIIII.jsonl.gz', false)
     .option('--report-tokenizer <name>', 'with --output-dir: token counter of the part reports (o200k | cl100k | chars | words)', REPORT_DEFAULTS.tokenizer)
     .option('--report-group-by <field>', 'with --output-dir: the part reports also split by this input field');
@@ -54,7 +56,7 @@ export function addShardOptions(cmd: Command): Command {
 function checkFlags(f: ShardedClassifyFlags, cmd: Command): void {
   const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
   if (f.outputDir === undefined) {
-    const stray = ['shard', 'shards', 'resume', 'gzip', 'reportTokenizer', 'reportGroupBy'].find(given);
+    const stray = ['shard', 'shards', 'resume', 'overwrite', 'gzip', 'reportTokenizer', 'reportGroupBy'].find(given);
     if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --output-dir`);
     return;
   }
@@ -94,6 +96,7 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
         outDir: f.outputDir,
         count: sel.count,
         resume: f.resume === true,
+        overwrite: f.overwrite === true,
         gzip: f.gzip === true,
         reportOptions: { ...(f.reportTokenizer !== undefined && { tokenizer: f.reportTokenizer }), groupBy: f.reportGroupBy ?? null },
         field: f.field,

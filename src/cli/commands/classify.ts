@@ -29,7 +29,7 @@ export function registerClassifyCommand(program: Command): void {
     .argument('[inputs...]', 'JSONL files or globs (.jsonl, .jsonl.gz), WARC/WET files (.warc, .warc.gz, .wet.gz); none or "-" reads stdin')
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('-o, --output <file>', 'output JSONL (.gz compresses); "-" = stdout', '-')
-    .option('--errors <file>', 'error records, one per bad line (default: <output>.errors.jsonl, or stderr with stdout output)')
+    .option('--errors <file>', 'error records, one per bad line (default: <output>.errors.jsonl, or stderr when the output is stdout, a FIFO or a device)')
     .option('--field <name>', 'field holding the text', READ_DEFAULTS.field)
     .option('--top-k <n>', 'labels listed in "topics"', int('--top-k', 1), PREDICT_DEFAULTS.topK)
     .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), PREDICT_DEFAULTS.threshold)

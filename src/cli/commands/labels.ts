@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { nonNegativeIntArg, positiveNumberArg } from '../options.js';
 import { loadClassifier } from '../../classifier.js';
 import { writeFileAtomic } from '../../io/atomic-writer.js';
+import { resolveInputs } from '../../io/inputs.js';
+import { checkOutputTargets } from '../../io/output-target.js';
 import { formatErrors, readLabelled, readPool } from '../../io/labelled.js';
 import { labelledIdsUnder } from '../../labels/label-set.js';
 import { suggestLabels } from '../../labels/suggest.js';
@@ -29,6 +31,7 @@ export function registerLabelsCommand(program: Command): void {
     .option('--explore <share>', 'share of each quota drawn at random rather than by uncertainty', Number, 0.2)
     .requiredOption('-o, --output <file>', 'batch to label (JSONL: id, lang, text, suggest)')
     .action(async (opts: { pool: string[]; model?: string; labels?: string; n: number; seed: number; explore: number; output: string }) => {
+      await checkOutputTargets(await resolveInputs(opts.pool), [{ path: opts.output, what: '--output' }]);
       const pool = [...(await readPool(opts.pool)).entries()].map(([id, d]) => ({ id, text: d.text, lang: d.lang ?? detectScript(d.text) }));
       const labelled = opts.labels ? await labelledIdsUnder(opts.labels) : new Set<string>();
       let predictions;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-writer.js';
+import { checkOutputTargets } from '../../io/output-target.js';
 import { parseAmount } from '../../rebalance/amount.js';
 import { formatWeightsSummary } from '../../rebalance/format-summary.js';
 import { rebalance } from '../../rebalance/plan.js';
@@ -43,6 +44,7 @@ export function registerRebalanceCommand(program: Command): void {
           if (b === null) throw new UsageError(`--budget: cannot read "${opts.budget}" as an amount (e.g. 100B, 2.5T, 300M)`);
           budget = b;
         }
+        await checkOutputTargets([opts.report, opts.target, ...(opts.losses === undefined ? [] : [opts.losses])], [{ path: opts.output, what: '--output' }]);
         const report = await readReport(opts.report);
         const spec = await readTargetSpec(opts.target);
         const weights = await rebalance(report, spec, {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { resolveInputs } from '../../io/inputs.js';
 import { writeFileAtomic } from '../../io/atomic-writer.js';
+import { checkOutputTargets } from '../../io/output-target.js';
 import { rebalance } from '../../rebalance/plan.js';
 import { readWeights } from '../../rebalance/read-weights.js';
 import { readTargetSpec } from '../../rebalance/target-spec.js';
@@ -196,6 +197,8 @@ export function registerReportCommand(program: Command): void {
         if (opts.target !== undefined && opts.weights !== undefined) throw new UsageError('give --target or --weights, not both');
         if (opts.merge === true && patterns.length === 0) throw new UsageError('--merge needs the partial report files');
         const files = await resolveInputs(patterns);
+        const reads = [...files, ...[opts.target, opts.weights, ...(opts.calibration ?? [])].filter((f) => f !== undefined)];
+        await checkOutputTargets(reads, [{ path: opts.output, what: '--output' }, ...(opts.errors === undefined ? [] : [{ path: opts.errors, what: '--errors' }])]);
         const { report, commonError } = opts.merge === true ? { report: await mergePartials(files, cmd, opts), commonError: null } : await countReport(files, opts);
         const c = report.counts;
         process.stderr.write(`topicmix report: read ${c.read}, counted ${c.counted}, errors ${c.errors}\n`);

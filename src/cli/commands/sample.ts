@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AtomicWriter, writeFileAtomic } from '../../io/atomic-writer.js';
 import { resolveInputs } from '../../io/inputs.js';
+import { checkOutputTargets } from '../../io/output-target.js';
 import { readWeights } from '../../rebalance/read-weights.js';
 import { ErrorSink } from '../../io/error-sink.js';
 import { InputProgress } from '../input-progress.js';
@@ -40,8 +41,16 @@ export function registerSampleCommand(program: Command): void {
     .option('--no-progress', 'no progress bar (it is drawn only when stderr is a terminal)')
     .action(async (patterns: string[], opts: SampleCliOptions) => {
       await runCommand('sample', async () => {
-        const weights = await readWeights(opts.weights);
         const files = await resolveInputs(patterns);
+        await checkOutputTargets(
+          [...files, opts.weights],
+          [
+            { path: opts.output, what: '--output' },
+            ...(opts.errors === undefined ? [] : [{ path: opts.errors, what: '--errors' }]),
+            ...(opts.stats === undefined ? [] : [{ path: opts.stats, what: '--stats' }]),
+          ],
+        );
+        const weights = await readWeights(opts.weights);
         const errors = await ErrorSink.open(opts.errors);
         let out: AtomicWriter | null = null;
         const progress = await InputProgress.start(files, 'sample', opts.progress);
