@@ -47,7 +47,7 @@ export function addShardOptions(cmd: Command): Command {
     .option('--shards <n>', 'with --output-dir: number of shards; without --shard (and outside an array job) runs all of them in this process (default 1)', int('--shards', 1))
     .option('--resume', 'with --output-dir: skip shards already done with the same inputs and settings, redo unfinished ones', false)
     .option('--gzip', 'with --output-dir: write part-IIIII.jsonl.gz', false)
-    .option('--report-tokenizer <name>', 'with --output-dir: token counter of the part reports (o200k | cl100k | chars | words)', REPORT_DEFAULTS.tokenizer)
+    .option('--report-tokenizer <name>', 'with --output-dir: token counter of the part reports (o200k | cl100k | llama3 | qwen2 | chars | words)', REPORT_DEFAULTS.tokenizer)
     .option('--report-group-by <field>', 'with --output-dir: the part reports also split by this input field');
 }
 
