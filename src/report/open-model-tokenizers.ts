@@ -26,7 +26,8 @@ const NO_SPECIAL_TOKENS = /(?!)/g;
 /**
  * Llama 3 (also 3.1-3.3: same 128,000-token BPE vocabulary) from llama3-tokenizer-js, which ships the
  * vocabulary in its bundle. It agrees id for id with the tokenizer.json Meta publishes (read by
- * @huggingface/tokenizers) and is twice as fast.
+ * @huggingface/tokenizers) and is twice as fast; the one known difference is a byte order mark after a
+ * space, which its JavaScript `\s` treats as whitespace (docs/mixtures.md).
  */
 export async function loadLlama3(): Promise<OpenModelCounter> {
   const pkg = 'llama3-tokenizer-js';
