@@ -38,6 +38,8 @@ Options:
   --skip-fasttext     topicmix half only
   --skip-memory       no 100 MB / 1 GB memory runs
   --keep-work         keep the 1 GB memory-run input and every fastText grid model in the work folder
+  --skip-tokenizers   no token counting speed section (bench/tokenizers.mjs)
+  --only tokenizers   run only the token counting speed section (writes bench/tokenizers-results.{json,md})
   -h, --help          this text
 `;
 
@@ -58,6 +60,8 @@ function parseOptions() {
       'skip-fasttext': { type: 'boolean', default: false },
       'skip-memory': { type: 'boolean', default: false },
       'keep-work': { type: 'boolean', default: false },
+      'skip-tokenizers': { type: 'boolean', default: false },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -65,6 +69,10 @@ function parseOptions() {
   if (values.help) {
     process.stdout.write(HELP);
     process.exit(0);
+  }
+  if (values.only !== undefined && values.only !== 'tokenizers') {
+    process.stderr.write(`--only takes: tokenizers, got ${values.only}\n`);
+    process.exit(2);
   }
   const datasets = values.datasets ? values.datasets.split(',').map((s) => s.trim()).filter(Boolean) : ALL_DATASETS;
   const posInt = (/** @type {string} */ name, /** @type {string|undefined} */ v) => {
@@ -90,6 +98,8 @@ function parseOptions() {
     skipFasttext: values['skip-fasttext'],
     skipMemory: values['skip-memory'],
     keepWork: values['keep-work'],
+    skipTokenizers: values['skip-tokenizers'],
+    only: values.only ?? null,
   };
 }
 
@@ -108,9 +118,17 @@ const NOTES = [
   'topicmix training: `train --data train.jsonl [--dev dev.jsonl] --out M --seed 1 --json` (defaults otherwise); the in-process seconds and epochs come from its --json summary. Train-time ratio = topicmix train wall (one run, includes process start and reading the data) / fastText-best train wall (median). Targets: accuracy ≥ fastText best on every dataset and ≥ +1 point on average; training ≤ 2x fastText (2 threads); classify throughput ≥ 0.7x fastText per core on ag_news and thucnews; classify peak RSS ≤ 400 MB on a 1 GB input and < 10 % growth from 100 MB to 1 GB.',
 ];
 
+/** Token counting speed per report tokenizer (its own files: bench/tokenizers-results.{json,md}); returns its exit status. */
+function runTokenizerBench(/** @type {any} */ opt) {
+  log('tokenizers: node bench/tokenizers.mjs');
+  const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'tokenizers.mjs'), '--data-dir', opt.dataDir, '--reps', String(opt.reps)], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  return r.status;
+}
+
 async function main() {
   const opt = parseOptions();
   const command = ['node', rel(process.argv[1] ?? 'bench/run.mjs'), ...process.argv.slice(2)].join(' ');
+  if (opt.only === 'tokenizers') process.exit(runTokenizerBench(opt) ?? 1);
 
   if (!fs.existsSync(opt.dataDir) || !fs.statSync(opt.dataDir).isDirectory()) {
     process.stderr.write(`bench: data folder ${opt.dataDir} not found; nothing to benchmark (pass --data-dir DIR). No results written.\n`);
@@ -317,6 +335,11 @@ async function main() {
     log('import time: node bench/import-time.mjs');
     const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'import-time.mjs')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
     results.import_time = r.status === 0 ? { results: 'bench/import-time-results.md' } : { error: `bench/import-time.mjs exited with ${r.status}` };
+  }
+
+  if (!opt.skipTokenizers) {
+    const status = runTokenizerBench(opt);
+    results.tokenizers = status === 0 ? { results: 'bench/tokenizers-results.md' } : { error: `bench/tokenizers.mjs exited with ${status}` };
   }
 
   results.partial = false;

@@ -145,7 +145,7 @@ export const OUTPUT_DEFAULTS: Readonly<OutputDefaults> = Object.freeze({
 });
 
 export interface ReportDefaults {
-  /** Token counter: 'o200k' (the GPT-4o BPE vocabulary); also cl100k, chars, words. */
+  /** Token counter: 'o200k' (the GPT-4o BPE vocabulary); also cl100k, llama3 (Llama 3), qwen2 (Qwen2/2.5), chars, words. */
   tokenizer: string;
   /** Input field to split the counts by: null, no split. */
   groupBy: string | null;

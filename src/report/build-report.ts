@@ -45,6 +45,7 @@ export function newReportBuilder(options: Pick<BuildReportOptions, 'textField' |
     {
       tokenizer: opts.tokenizer.name,
       tokenizer_description: opts.tokenizer.description,
+      tokenizer_version: opts.tokenizer.version,
       group_by: opts.groupBy,
       text_field: opts.textField,
       uncertain_below: opts.uncertainBelow,

@@ -81,6 +81,12 @@ export function modelLine(report: Report): string {
   return m.id === null ? `no model given (${labels})` : `${m.id} (${labels})`;
 }
 
+/** Tokenizer description and version, after its name. */
+export function tokenizerDetails(report: Report): string {
+  const s = report.settings;
+  return `${s.tokenizer_description}; version ${s.tokenizer_version ?? 'unknown (not recorded)'}`;
+}
+
 export function countsLine(report: Report): string {
   const c = report.counts;
   const codes = Object.entries(c.errors_by_code)

@@ -26,15 +26,17 @@ const COLUMNS = [
 
 /**
  * One row per level of aggregation in long format (spreadsheet-friendly): `level` says which keys
- * are set; `*` stands for "all" in the others.
+ * are set; `*` stands for "all" in the others. The last two columns name what counted `tokens`
+ * (`tokenizer_version` is empty when the report did not record it).
  */
 export function formatCsv(report: Report): string {
   const s = report.summary;
-  const head = ['level', 'group', 'topic', 'lang', ...COLUMNS, ...Array.from({ length: HIST_BINS }, (_, i) => `conf_bin_${i}`)];
+  const head = ['level', 'group', 'topic', 'lang', ...COLUMNS, ...Array.from({ length: HIST_BINS }, (_, i) => `conf_bin_${i}`), 'tokenizer', 'tokenizer_version'];
   const lines = [head.join(',')];
+  const tokenizer = [report.settings.tokenizer, report.settings.tokenizer_version];
   const emit = (level: string, r: SummaryRow): void => {
     const keys = [level, r.group === undefined ? '*' : r.group, r.topic === undefined ? '*' : r.topic, r.lang === undefined ? '*' : r.lang];
-    lines.push([...keys, ...COLUMNS.map((c) => r[c]), ...r.hist].map(quote).join(','));
+    lines.push([...keys, ...COLUMNS.map((c) => r[c]), ...r.hist, ...tokenizer].map(quote).join(','));
   };
   for (const r of s.by_topic_lang) emit('topic_lang', r);
   for (const r of s.by_topic) emit('topic', r);

@@ -173,7 +173,7 @@ export function formatHtml(report: Report, comparison: Comparison | null = null,
 <h1>Topic report</h1>
 <div class="meta">
 Model: ${esc(modelLine(report))}<br>
-Tokenizer: <code>${esc(report.settings.tokenizer)}</code> — ${esc(report.settings.tokenizer_description)}<br>
+Tokenizer: <code>${esc(report.settings.tokenizer)}</code> — ${esc(report.settings.tokenizer_description)}; version ${esc(report.settings.tokenizer_version ?? 'unknown (not recorded)')}<br>
 Inputs: ${report.inputs.length} file(s); ${esc(countsLine(report))}<br>
 Totals: ${fmtInt(s.totals.docs)} documents, ${fmtInt(s.totals.chars)} characters, ${fmtInt(s.totals.tokens)} tokens.
 Uncertain = top probability below ${report.settings.uncertain_below} or no topic.

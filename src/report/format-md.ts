@@ -1,4 +1,19 @@
-import { countsLine, fmtInt, fmtNum, fmtPct, hiddenTermCells, langsOf, minTermDocsOf, modelLine, sparkline, termCellKey, topicDisplay, type Comparison, type FormatOptions } from './format-common.js';
+import {
+  countsLine,
+  fmtInt,
+  fmtNum,
+  fmtPct,
+  hiddenTermCells,
+  langsOf,
+  minTermDocsOf,
+  modelLine,
+  sparkline,
+  termCellKey,
+  tokenizerDetails,
+  topicDisplay,
+  type Comparison,
+  type FormatOptions,
+} from './format-common.js';
 import { TERM_SCRIPTS, type Report, type SummaryRow, type TermScript } from './report-types.js';
 
 function cell(s: string): string {
@@ -41,7 +56,7 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
   const { hidden, note: hiddenNote } = hiddenTermCells(report, minTermDocs);
   out.push('# Topic report', '');
   out.push(`- Model: ${modelLine(report)}`);
-  out.push(`- Tokenizer: \`${report.settings.tokenizer}\` (${report.settings.tokenizer_description})`);
+  out.push(`- Tokenizer: \`${report.settings.tokenizer}\` (${tokenizerDetails(report)})`);
   out.push(`- Inputs: ${report.inputs.length} file(s); ${countsLine(report)}`);
   out.push(`- Totals: ${fmtInt(s.totals.docs)} docs, ${fmtInt(s.totals.chars)} chars, ${fmtInt(s.totals.tokens)} tokens`);
   out.push(`- Uncertain: top probability below ${report.settings.uncertain_below} or no topic`);

@@ -33,6 +33,7 @@ const reportSchema = z.object({
   settings: z.object({
     tokenizer: z.string(),
     tokenizer_description: z.string(),
+    tokenizer_version: z.string().min(1).optional(),
     group_by: z.string().nullable(),
     text_field: z.string(),
     uncertain_below: z.number().min(0).max(1),

@@ -65,12 +65,17 @@ export class ReportBuilder {
   private model: ModelIdentity;
   readonly counts: ReportCounts = { read: 0, counted: 0, errors: 0, errors_by_code: {}, full_scores_docs: 0, top_k_docs: 0 };
   readonly warnings: string[] = [];
+  /** The first tokenizer version recorded by this builder's settings or a merged report. */
+  private tokenizerVersion: string | undefined;
+  /** Set when a merged report did not record its tokenizer version: the merged version is then unknown too. */
+  private tokenizerVersionUnknown = false;
 
   constructor(
     readonly settings: ReportSettings,
     model: ModelIdentity | null,
   ) {
     this.model = model ?? { name: null, data_hash: null, id: null, labels: [], labels_source: 'data' };
+    this.tokenizerVersion = settings.tokenizer_version;
   }
 
   addInput(file: string): void {
@@ -228,6 +233,37 @@ export class ReportBuilder {
         );
       }
     }
+    this.checkTokenizerVersion(other.tokenizer_version, file);
+  }
+
+  /**
+   * Token counts of different tokenizer versions do not add up, so they do not merge. A report from before
+   * versions were recorded merges with a warning, and the merged report's version is unknown.
+   */
+  private checkTokenizerVersion(theirs: string | undefined, file: string): void {
+    if (theirs === undefined) {
+      if (!this.tokenizerVersionUnknown) {
+        this.warnings.push(`${file}: settings.tokenizer_version is not recorded (a report from an older topicmix); the merged report's tokenizer version is unknown`);
+      }
+      this.tokenizerVersionUnknown = true;
+      return;
+    }
+    if (this.tokenizerVersion === undefined) {
+      this.tokenizerVersion = theirs;
+    } else if (theirs !== this.tokenizerVersion) {
+      throw new ReportMergeError(
+        `${file}: settings.tokenizer_version is ${JSON.stringify(theirs)}, but the reports merged before it have ${JSON.stringify(this.tokenizerVersion)}; ` +
+          'token counts of different tokenizer versions do not add up: count all parts with the same version',
+      );
+    }
+  }
+
+  private mergedSettings(): ReportSettings {
+    if (this.tokenizerVersionUnknown || this.tokenizerVersion === undefined) {
+      const { tokenizer_version: _, ...rest } = this.settings;
+      return rest;
+    }
+    return { ...this.settings, tokenizer_version: this.tokenizerVersion };
   }
 
   private mergeModel(other: ModelIdentity, file: string): void {
@@ -268,7 +304,7 @@ export class ReportBuilder {
     const partial = {
       schema: REPORT_SCHEMA,
       model,
-      settings: this.settings,
+      settings: this.mergedSettings(),
       inputs: [...this.inputs].sort(compareKeys),
       counts,
       state,

@@ -64,9 +64,14 @@ export interface CorrectedSummary {
 }
 
 export interface ReportSettings {
-  /** Canonical tokenizer name, e.g. `o200k_base`, `cl100k_base`, `chars`, `words`. */
+  /** Canonical tokenizer name, e.g. `o200k_base`, `cl100k_base`, `llama3`, `qwen2`, `chars`, `words`. */
   tokenizer: string;
   tokenizer_description: string;
+  /**
+   * The package(s) and version(s) that counted the tokens, e.g. `gpt-tokenizer@4.0.0`, `topicmix/chars@1`.
+   * Absent in reports written before topicmix recorded it: the version is unknown.
+   */
+  tokenizer_version?: string;
   group_by: string | null;
   text_field: string;
   /** A document is "uncertain" when its top probability is below this (or its topic is null). */

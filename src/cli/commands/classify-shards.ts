@@ -49,7 +49,7 @@ export function addShardOptions(cmd: Command): Command {
     .option('--resume', 'with --output-dir: skip shards already done with the same inputs and settings, redo unfinished ones', false)
     .option('--overwrite', 'with --output-dir: when DIR holds the parts of another plan (see DIR/plan.json), remove them and start over', false)
     .option('--gzip', 'with --output-dir: write part-IIIII.jsonl.gz', false)
-    .option('--report-tokenizer <name>', 'with --output-dir: token counter of the part reports (o200k | cl100k | chars | words)', REPORT_DEFAULTS.tokenizer)
+    .option('--report-tokenizer <name>', 'with --output-dir: token counter of the part reports (o200k | cl100k | llama3 | qwen2 | chars | words)', REPORT_DEFAULTS.tokenizer)
     .option('--report-group-by <field>', 'with --output-dir: the part reports also split by this input field');
 }
 

@@ -176,7 +176,7 @@ export function registerReportCommand(program: Command): void {
     .option('-o, --output <file>', 'output file (- = stdout)', '-')
     .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else json)').choices(['json', 'md', 'csv', 'html']))
     .option('--group-by <field>', 'also split by this input field (e.g. source)')
-    .option('--tokenizer <name>', 'token counter: o200k | cl100k (LLM BPE vocabularies) | chars | words (cheap estimates)', REPORT_DEFAULTS.tokenizer)
+    .option('--tokenizer <name>', 'token counter: o200k | cl100k | llama3 | qwen2 (LLM BPE vocabularies; qwen2 needs optional packages) | chars | words (cheap estimates)', REPORT_DEFAULTS.tokenizer)
     .option('--model <dir>', 'model folder: its label set and identity go into the report (default: labels inferred from the data); a model with calibration data also gives corrected shares')
     .option('--calibration <files...>', "labelled pages (JSONL: text, label, lang) that measure the model's confusions for the corrected shares, instead of the model's own held-out data")
     .option('--text-field <name>', 'field holding the document text', REPORT_DEFAULTS.textField)
