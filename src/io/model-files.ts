@@ -58,14 +58,20 @@ function encode(name: string, shape: number[], values: Float32Array, q: WeightQu
     // exact zeros, and tf.loadLayersModel on padded input gives the unpadded probabilities.
     let lo = 0;
     let hi = 0;
-    for (const v of values) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
       if (v < lo) lo = v;
-      if (v > hi) hi = v;
+      else if (v > hi) hi = v;
     }
     const scale = hi > lo ? (hi - lo) / 255 : 1;
     const min = -Math.round(-lo / scale) * scale;
+    const inv = 1 / scale;
     const out = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Math.min(255, Math.max(0, Math.round((values[i]! - min) / scale)));
+    // round half up, clamped (a Uint8Array store wraps out-of-range values instead of clamping them)
+    for (let i = 0; i < values.length; i++) {
+      const q = Math.floor((values[i]! - min) * inv + 0.5);
+      out[i] = q < 0 ? 0 : q > 255 ? 255 : q;
+    }
     return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } }, bytes: out };
   }
   return { spec: { name, shape, dtype: 'float32' }, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
