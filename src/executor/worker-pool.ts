@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { loadSharedModel, type PredictOptions, type SharedModel } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
 import type { WarcDoc } from '../io/warc-reader.js';
@@ -47,6 +47,31 @@ function workerScript(): string {
   return script;
 }
 
+/**
+ * The node flags worker threads inherit: all but those about the main entry (--input-type, -e, -p). V8's
+ * heap-size flags are per isolate and rejected in a worker's execArgv, so they become its resourceLimits:
+ * `node --max-old-space-size=8192 topicmix classify --workers 2` gives each worker that heap.
+ */
+export function workerFlags(argv: readonly string[]): { execArgv: string[]; resourceLimits: ResourceLimits } {
+  const execArgv: string[] = [];
+  const resourceLimits: ResourceLimits = {};
+  for (const a of argv) {
+    const heap = /^--(max-old-space-size|max_old_space_size|max-semi-space-size|max_semi_space_size|stack-size|stack_size)=(\d+)$/.exec(a);
+    if (heap) {
+      const v = Number(heap[2]);
+      const flag = heap[1]!.replaceAll('_', '-');
+      if (flag === 'max-old-space-size') resourceLimits.maxOldGenerationSizeMb = v;
+      // V8 sizes the young generation at three semi-spaces
+      else if (flag === 'max-semi-space-size') resourceLimits.maxYoungGenerationSizeMb = 3 * v;
+      else resourceLimits.stackSizeMb = Math.max(1, v / 1024);
+      continue;
+    }
+    if (/^(--input-type|--eval|-e$|--print|-p$)/.test(a)) continue;
+    execArgv.push(a);
+  }
+  return { execArgv, resourceLimits };
+}
+
 /** N worker threads sharing the model's weights (js kernel) or each with its own (tfjs); batches go to the least busy one. */
 export class WorkerPool {
   private readonly workers: Worker[];
@@ -85,11 +110,17 @@ export class WorkerPool {
 
   static async start(n: number, setup: WorkerSetup): Promise<WorkerPool> {
     const script = workerScript();
-    // node flags are inherited (e.g. --max-old-space-size), except those about the main entry (--input-type, -e, -p)
-    const execArgv = process.execArgv.filter((a) => !/^(--input-type|--eval|-e$|--print|-p$)/.test(a));
+    const { execArgv, resourceLimits } = workerFlags(process.execArgv);
     // the js kernel reads one copy of the weights (and fills one logit table) for all workers
     const shared = setup.backend === 'auto' || setup.backend === 'js' ? { shared: await loadSharedModel(setup.modelDir) } : {};
-    const workers = Array.from({ length: n }, () => new Worker(script, { workerData: { ...setup, ...shared }, execArgv }));
+    const workers: Worker[] = [];
+    try {
+      for (let i = 0; i < n; i++) workers.push(new Worker(script, { workerData: { ...setup, ...shared }, execArgv, resourceLimits }));
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+      throw new Error(`${(err as Error).message}: worker threads take no V8 flags; run with --workers 1, or without those node flags`);
+    }
     let backend: string | undefined;
     try {
       await Promise.all(
