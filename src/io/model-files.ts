@@ -67,11 +67,9 @@ function encode(name: string, shape: number[], values: Float32Array, q: WeightQu
     const min = -Math.round(-lo / scale) * scale;
     const inv = 1 / scale;
     const out = new Uint8Array(values.length);
-    // round half up, clamped (a Uint8Array store wraps out-of-range values instead of clamping them)
-    for (let i = 0; i < values.length; i++) {
-      const q = Math.floor((values[i]! - min) * inv + 0.5);
-      out[i] = q < 0 ? 0 : q > 255 ? 255 : q;
-    }
+    // round half up; the clamped view keeps codes in 0..255 (a plain Uint8Array store would wrap)
+    const clamped = new Uint8ClampedArray(out.buffer);
+    for (let i = 0; i < values.length; i++) clamped[i] = Math.floor((values[i]! - min) * inv + 0.5);
     return { spec: { name, shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } }, bytes: out };
   }
   return { spec: { name, shape, dtype: 'float32' }, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
