@@ -7,32 +7,21 @@
  * The same module also runs in Node with a fetch that reads the model folder (always).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { build, type OutputFile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBrowserClassifier, type Prediction } from '../src/browser.js';
 import { loadClassifier } from '../src/classifier.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { which } from './helpers/which.js';
 
 const ROOT = join(__dirname, '..');
 const MODEL_DIR = join(ROOT, 'models', 'default');
 const WASM_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
-function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return join(dir, cmd);
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 const chromium = which('chromium');
 if (!chromium) console.warn('browser.test.ts: the Chromium tests are skipped: chromium is not installed (apt-get install --no-install-recommends chromium, as .ci/run does)');
 

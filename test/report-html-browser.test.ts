@@ -8,9 +8,9 @@
  * Needs Debian's chromium and a CJK font (fonts-noto-cjk; .ci/run installs both): skipped with the reason otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,6 +21,7 @@ import { readModelIdentity } from '../src/report/model-info.js';
 import type { Report } from '../src/report/report-types.js';
 import { LANG_PALETTE, MEASURE_COLORS, TOPIC_PALETTE, HIST_COLOR } from '../src/report/svg-charts.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { which } from './helpers/which.js';
 
 const MODEL_DIR = join(__dirname, '..', 'models', 'default');
 
@@ -45,18 +46,6 @@ async function report(...args: string[]): Promise<{ stderr: string; code: number
 afterEach(() => {
   process.exitCode = undefined;
 });
-
-function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return join(dir, cmd);
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /** Families of installed fonts with Chinese glyphs, by fontconfig (empty when none or no fc-list). */
 function cjkFonts(): string[] {

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic-writer.js';
+import { readJsonIfExists } from '../io/read-json-file.js';
 import type { ClassifyCounts } from './run-pipeline.js';
 import { UsageError } from '../errors.js';
 import type { ShardId } from './shard-files.js';
@@ -62,19 +62,8 @@ export function canonical(v: unknown): string {
 }
 
 export async function readMarker(path: string): Promise<DoneMarker | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not a completion marker (invalid JSON: ${(err as Error).message}); remove it to redo the shard`);
-  }
+  const m = await readJsonIfExists(path, 'a completion marker', 'remove it to redo the shard');
+  if (m === null) return null;
   if ((m as { schema?: unknown } | null)?.schema !== MARKER_SCHEMA) {
     throw new UsageError(`${path}: not a ${MARKER_SCHEMA} completion marker; remove it to redo the shard`);
   }

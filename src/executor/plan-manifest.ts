@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { readJsonIfExists } from '../io/read-json-file.js';
 import { trackFile, untrackFile } from '../io/temp-registry.js';
 import { canonical, type ShardSettings } from './done-marker.js';
 import { DONE_DIR, LOCK_DIR } from './shard-files.js';
@@ -38,19 +39,8 @@ export function newPlanManifest(shards: number, inputs: PlanInput[], settings: S
 }
 
 async function readPlan(path: string): Promise<PlanManifest | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  let p: unknown;
-  try {
-    p = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not a plan manifest (invalid JSON: ${(err as Error).message}); use \`overwrite\` to start the folder over`);
-  }
+  const p = await readJsonIfExists(path, 'a plan manifest', 'use `overwrite` to start the folder over');
+  if (p === null) return null;
   const m = p as Partial<PlanManifest> | null;
   if (m?.schema !== PLAN_SCHEMA || typeof m.id !== 'string') throw new UsageError(`${path}: not a ${PLAN_SCHEMA} plan manifest; use \`overwrite\` to start the folder over`);
   return m as PlanManifest;

@@ -103,14 +103,7 @@ export interface MixtureCandidatesOptions {
   includeNatural?: boolean;
 }
 
-interface Bucket {
-  domain: string;
-  lang: string | null;
-  topic: string | null;
-  documents: number;
-  characters: number;
-  tokens: number;
-}
+type Bucket = Pick<MixtureDomain, 'domain' | 'lang' | 'topic' | 'documents' | 'characters' | 'tokens'>;
 
 function domainOf(level: DomainLevel, topic: string, lang: string): Omit<Bucket, 'documents' | 'characters' | 'tokens'> {
   if (level === 'topic') return { domain: topic, lang: null, topic };
