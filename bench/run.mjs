@@ -392,6 +392,7 @@ async function main() {
       command,
       cwd: process.cwd(),
       repo: REPO,
+      data_dir: opt.dataDir,
       machine: machineInfo(REPO, ftBin),
       busiest_at_start: busiest(),
       noise_note: NOISE_NOTE,

