@@ -2,7 +2,7 @@
 // Token counting speed of each report tokenizer (run `npx tsc -p tsconfig.json` first): one core, in process,
 // on the Chinese and English texts of ../shared/data (thucnews_articles and ag_news train splits).
 //   node bench/tokenizers.mjs [--reps N] [--tokenizers a,b] [--data-dir DIR] [--note 'what else was running']
-// writes bench/tokenizers-results.{json,md} and prints the table (also run by `npm run bench`; `npm run bench -- --only tokenizers`).
+// writes bench/tokenizers-results.{json,md} and prints the table (also run by `npm run bench`; `npm run bench -- --sections tokenizers`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
