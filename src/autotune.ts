@@ -56,8 +56,8 @@ export function resolveAutotuneOptions(o: AutotuneOptions): { budgetSeconds: num
   const trials = o.trials === undefined ? AUTOTUNE_DEFAULTS.trials : o.trials;
   const budgetSeconds = o.budgetSeconds === undefined ? (trials !== null ? null : AUTOTUNE_DEFAULTS.budgetSeconds) : o.budgetSeconds;
   const heldOutShare = o.heldOutShare ?? AUTOTUNE_DEFAULTS.heldOutShare;
-  if (trials !== null && (!Number.isInteger(trials) || trials < 1)) throw new Error(`autotune: \`autotuneTrials\` must be a positive integer, got ${trials}`);
-  if (budgetSeconds !== null && !(Number.isFinite(budgetSeconds) && budgetSeconds > 0)) throw new Error(`autotune: \`autotuneBudget\` must be a positive number of seconds, got ${budgetSeconds}`);
+  if (trials !== null && (!Number.isInteger(trials) || trials < 1)) throw new Error(`autotune: \`trials\` must be a positive integer, got ${trials}`);
+  if (budgetSeconds !== null && !(Number.isFinite(budgetSeconds) && budgetSeconds > 0)) throw new Error(`autotune: \`budgetSeconds\` must be a positive number of seconds, got ${budgetSeconds}`);
   if (!(heldOutShare > 0 && heldOutShare < 1)) throw new Error(`autotune: \`heldOutShare\` must be in (0, 1), got ${heldOutShare}`);
   return { budgetSeconds, trials, heldOutShare };
 }
@@ -138,10 +138,12 @@ export function autotune(input: AutotuneInput, options: AutotuneOptions = {}): A
       classWeight: s.classWeight,
       dev: evalSet,
       keep: heldOut ? 'last' : 'best',
+      // a slice of the training data is distributed like it, the corpus rarely is: every class counts the same
+      devMetric: heldOut ? 'meanRecall' : 'accuracy',
       ...(deadline !== Infinity && { shouldStop: () => clock() > stopAt }),
     });
     const seconds = (clock() - start) / 1000;
-    const trial: AutotuneTrial = { index: trials.length + 1, setting: s, score: round(r.accuracy), seconds: round(seconds), estimate: round(estimate) };
+    const trial: AutotuneTrial = { index: trials.length + 1, setting: s, at: round((start - startedAt) / 1000), score: round(r.accuracy), seconds: round(seconds), estimate: round(estimate) };
     if (r.stopped) trial.stopped = true;
     else {
       secondsSum += seconds;
@@ -218,6 +220,7 @@ export function autotune(input: AutotuneInput, options: AutotuneOptions = {}): A
   const bestTrial = best;
   const record: AutotuneRecord = {
     scoredOn: heldOut ? 'held-out' : 'dev',
+    metric: heldOut ? 'meanRecall' : 'accuracy',
     nTrialTrain,
     nTrialEval,
     ...(heldOut && { heldOutShare }),

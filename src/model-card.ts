@@ -73,7 +73,7 @@ function autotuneSection(meta: ModelMetadata): string[] {
   return [
     '## Autotune',
     '',
-    `The settings above were chosen by \`train --autotune\` (${bound}): ${a.evaluated} trials scored on ${on}, seed ${a.seed}; it stopped because ${why}${a.skipped ? ` (${a.skipped} candidates passed over: their estimated time did not fit)` : ''}. Best accuracy ${a.bestScore.toFixed(4)} against ${a.defaultScore.toFixed(4)} for the defaults; search ${a.searchSeconds.toFixed(1)} s, final training ${a.finalSeconds?.toFixed(1) ?? '?'} s (estimated ${a.finalEstimate.toFixed(1)} s), ${a.totalSeconds?.toFixed(1) ?? '?'} s in all.${a.fixed.length ? ` Fixed by the user: ${a.fixed.join(', ')}.` : ''} Trial scores are on data used for choosing, so they are optimistic.`,
+    `The settings above were chosen by \`train --autotune\` (${bound}): ${a.evaluated} trials scored on ${on}, seed ${a.seed}; it stopped because ${why}${a.skipped ? ` (${a.skipped} candidates passed over: their estimated time did not fit)` : ''}. Best ${a.metric === 'accuracy' ? 'accuracy' : 'mean per-class recall'} ${a.bestScore.toFixed(4)} against ${a.defaultScore.toFixed(4)} for the defaults; search ${a.searchSeconds.toFixed(1)} s, final training ${a.finalSeconds?.toFixed(1) ?? '?'} s (estimated ${a.finalEstimate.toFixed(1)} s), ${a.totalSeconds?.toFixed(1) ?? '?'} s in all.${a.fixed.length ? ` Fixed by the user: ${a.fixed.join(', ')}.` : ''} Trial scores are on data used for choosing, so they are optimistic.`,
     '',
     '| trial | lr | epochs | dim | ngrams | buckets | class weights | score | seconds |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',

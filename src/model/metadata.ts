@@ -60,7 +60,9 @@ export interface AutotuneTrial {
   /** 1-based, in the order run. */
   index: number;
   setting: AutotuneSetting;
-  /** Accuracy on the dev data or the held-out slice (0 when stopped). */
+  /** Seconds from the budget's start (the process start, for the CLI) to the trial's start. */
+  at: number;
+  /** The record's `metric` on the dev data or the held-out slice (0 when stopped). */
   score: number;
   seconds: number;
   /** Estimated seconds, before it ran. */
@@ -73,6 +75,8 @@ export interface AutotuneTrial {
 export interface AutotuneRecord {
   /** What trials were scored on. */
   scoredOn: 'dev' | 'held-out';
+  /** What trials were scored by: accuracy on dev data; on a held-out slice the mean per-class recall (every class counts the same). */
+  metric: 'accuracy' | 'meanRecall';
   /** Examples trials trained on and were scored on. */
   nTrialTrain: number;
   nTrialEval: number;

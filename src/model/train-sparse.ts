@@ -28,6 +28,11 @@ export interface SparseTrainOptions {
    * and the dev set is scored once, at the end (autotune trials on a held-out slice, whose final model has no dev).
    */
   keep?: 'best' | 'last';
+  /**
+   * What the dev score (`devAccuracy` in the history) measures: 'accuracy' (default), or 'meanRecall', the mean
+   * over classes of the share of their documents predicted right (weighs every class the same, as 'balanced' does).
+   */
+  devMetric?: 'accuracy' | 'meanRecall';
   /** Checked after every update: true stops training (the result says `stopped`). */
   shouldStop?: () => boolean;
   onEpoch?: (info: EpochInfo) => void;
@@ -254,7 +259,7 @@ function trainCompact(data: EncodedDataset, buckets: number, numLabels: number, 
     if (stopped) break;
     if (devCompact && devCompact.n > 0 && (!keepLast || epoch === opt.epochs)) {
       const now = params();
-      info.devAccuracy = accuracyOf(now, devCompact);
+      info.devAccuracy = opt.devMetric === 'meanRecall' ? meanRecallOf(now, devCompact) : accuracyOf(now, devCompact);
       if (info.devAccuracy > bestAcc) {
         bestAcc = info.devAccuracy;
         bestEpoch = epoch;
@@ -348,4 +353,28 @@ export function accuracyOf(params: ModelParams, data: EncodedDataset): number {
     for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) if (data.targets[t] === arg) right++;
   }
   return data.n > 0 ? right / data.n : 0;
+}
+
+/** Mean over the classes present of the share of their documents whose top prediction is one of their gold labels. */
+export function meanRecallOf(params: ModelParams, data: EncodedDataset): number {
+  const K = params.numLabels;
+  const probs = forward(params, data.ids, data.offsets);
+  const right = new Float64Array(K);
+  const count = new Float64Array(K);
+  for (let i = 0; i < data.n; i++) {
+    const arg = argmax(probs, i * K, K);
+    for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) {
+      const k = data.targets[t]!;
+      count[k]!++;
+      if (k === arg) right[k]!++;
+    }
+  }
+  let sum = 0;
+  let present = 0;
+  for (let k = 0; k < K; k++) {
+    if (count[k]! === 0) continue;
+    sum += right[k]! / count[k]!;
+    present++;
+  }
+  return present > 0 ? sum / present : 0;
 }
