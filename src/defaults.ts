@@ -112,6 +112,50 @@ export const AUTO_TRAIN: Readonly<AutoTrainRule> = Object.freeze({
   maxEpochs: 30,
 });
 
+export interface AutotuneDefaults {
+  /**
+   * Hard bound on the whole `train` call in seconds, search and final training included: 60. A trial is only
+   * started when its estimated time plus the estimated final retrain fit in what is left.
+   */
+  budgetSeconds: number;
+  /** Most trials to run (null: as many as the budget allows). A count alone makes the search fully deterministic. */
+  trials: number | null;
+  /** Without dev data: share of the training data held out (seeded, stratified by label) to score trials: 0.2. */
+  heldOutShare: number;
+  /** The values searched; the first trial is always the plain training defaults. */
+  lr: readonly number[];
+  epochs: readonly number[];
+  dim: readonly number[];
+  ngrams: readonly (1 | 2)[];
+  buckets: readonly number[];
+  classWeight: readonly ('none' | 'balanced')[];
+  /** Estimated times are multiplied by this before they are checked against the budget: 1.3. */
+  safety: number;
+  /** Seconds kept free at the end of the budget for writing the model folder: 1. */
+  reserveSeconds: number;
+  /** Seconds per unit of training work (epochs x dim x (ids + docs x labels)) assumed before the first trial has run. */
+  priorSecondsPerUnit: number;
+  /** Seconds per stored weight (buckets x dim) to build, quantize and write weights.bin, for the final estimate. */
+  writeSecondsPerWeight: number;
+}
+
+/** How `train --autotune` searches (`autotune` option of `trainModel`). */
+export const AUTOTUNE_DEFAULTS: Readonly<AutotuneDefaults> = Object.freeze({
+  budgetSeconds: 60,
+  trials: null,
+  heldOutShare: 0.2,
+  lr: Object.freeze([0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16]),
+  epochs: Object.freeze([3, 5, 10, 15, 25, 40]),
+  dim: Object.freeze([16, 32, 50, 100]),
+  ngrams: Object.freeze([1, 2] as const),
+  buckets: Object.freeze([1 << 18, 1 << 19, 1 << 20, 1 << 21]),
+  classWeight: Object.freeze(['none', 'balanced'] as const),
+  safety: 1.3,
+  reserveSeconds: 1,
+  priorSecondsPerUnit: 4e-9,
+  writeSecondsPerWeight: 3e-8,
+});
+
 export interface PredictDefaults {
   /** Labels listed in a prediction's `topics`: 3. */
   topK: number;

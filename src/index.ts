@@ -4,6 +4,7 @@
 // models: load, classify, train, evaluate
 export { Classifier, loadClassifier, loadModelHandle, DEFAULT_MODEL_DIR, type DocInput, type LoadOptions, type ModelHandle, type PredictOptions } from './classifier.js';
 export { trainModel, type TrainOptions, type TrainResult } from './train.js';
+export type { AutotuneOptions, AutotuneRecord, AutotuneSetting, AutotuneTrial } from './autotune.js';
 export { evaluateModel, type EvalOptions, type EvalReport } from './evaluate.js';
 export { computeMetrics, type EvalMetrics, type ClassMetrics } from './eval/metrics.js';
 export { useBackend, type BackendName, type BackendPreference } from './model/backend.js';
@@ -60,7 +61,7 @@ export { agreeLabels, type AgreementReport } from './labels/agree.js';
 export { suggestLabels, type SuggestOptions, type Suggestion } from './labels/suggest.js';
 
 // defaults, errors, shared types
-export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS, MIXTURE_DEFAULTS, OUTPUT_DEFAULTS } from './defaults.js';
+export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, AUTOTUNE_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS, MIXTURE_DEFAULTS, OUTPUT_DEFAULTS } from './defaults.js';
 export { UsageError } from './errors.js';
 export type { Prediction, TopicScore, Script, ErrorRecord, LabelledExample } from './types.js';
 export { VERSION } from './version.js';

@@ -35,6 +35,7 @@ export function renderModelCard(meta: ModelMetadata, extras: CardExtras): string
     '| ---: | ---: | ---: |',
     ...t.history.map((h) => `| ${h.epoch} | ${h.loss.toFixed(4)} | ${h.devAccuracy !== undefined ? h.devAccuracy.toFixed(4) : '-'} |`),
     '',
+    ...autotuneSection(meta),
     '## Evaluation',
     '',
   ];
@@ -56,4 +57,30 @@ export function renderModelCard(meta: ModelMetadata, extras: CardExtras): string
     '',
   );
   return lines.join('\n');
+}
+
+function autotuneSection(meta: ModelMetadata): string[] {
+  const a = meta.training.autotune;
+  if (!a) return [];
+  const on =
+    a.scoredOn === 'dev'
+      ? `the dev data (${a.nTrialEval} examples)`
+      : `a seeded held-out ${Math.round((a.heldOutShare ?? 0) * 100)}% of the training data (${a.nTrialEval} examples; trials trained on the other ${a.nTrialTrain})`;
+  const bound = [a.budgetSeconds !== null ? `a budget of ${a.budgetSeconds} s on the whole training` : '', a.trialsLimit !== null ? `at most ${a.trialsLimit} trials` : '']
+    .filter(Boolean)
+    .join(' and ');
+  const why = { trials: 'the trial limit was reached', budget: 'the budget left no room for more', searched: 'the search found nothing better to try' }[a.stopReason];
+  return [
+    '## Autotune',
+    '',
+    `The settings above were chosen by \`train --autotune\` (${bound}): ${a.evaluated} trials scored on ${on}, seed ${a.seed}; it stopped because ${why}${a.skipped ? ` (${a.skipped} candidates passed over: their estimated time did not fit)` : ''}. Best ${a.metric === 'accuracy' ? 'accuracy' : 'mean per-class recall'} ${a.bestScore.toFixed(4)} against ${a.defaultScore.toFixed(4)} for the defaults; search ${a.searchSeconds.toFixed(1)} s, final training ${a.finalSeconds?.toFixed(1) ?? '?'} s (estimated ${a.finalEstimate.toFixed(1)} s), ${a.totalSeconds?.toFixed(1) ?? '?'} s in all.${a.fixed.length ? ` Fixed by the user: ${a.fixed.join(', ')}.` : ''} Trial scores are on data used for choosing, so they are optimistic.`,
+    '',
+    '| trial | lr | epochs | dim | ngrams | buckets | class weights | score | seconds |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    ...a.trials.map((t) => {
+      const s = t.setting;
+      return `| ${t.index} | ${s.lr} | ${s.epochs} | ${s.dim} | ${s.ngrams} | ${s.buckets} | ${s.classWeight} | ${t.stopped ? 'stopped' : t.score.toFixed(4)} | ${t.seconds.toFixed(2)} |`;
+    }),
+    '',
+  ];
 }

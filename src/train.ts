@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { autotune, resolveAutotuneOptions, type AutotuneOptions, type AutotuneParam, type AutotuneRecord } from './autotune.js';
 import { computeMetrics, type EvalMetrics } from './eval/metrics.js';
 import { AUTO_TRAIN, FEATURIZER_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from './defaults.js';
 import { Featurizer, type FeaturizerConfig } from './features/featurizer.js';
@@ -65,6 +66,12 @@ export interface TrainOptions {
   quantize?: WeightQuantization;
   /** Skip malformed training lines (reported) instead of failing. */
   skipBadLines?: boolean;
+  /**
+   * Search lr, epochs, dim, ngrams, buckets and classWeight first (on `dev`, or a held-out slice of the data),
+   * then train the best setting on all the data; settings given above are fixed, not searched. `true`: with
+   * AUTOTUNE_DEFAULTS (a 60 s budget on the whole call). The search is stored in `training.autotune`.
+   */
+  autotune?: boolean | AutotuneOptions;
   onLog?: (msg: string) => void;
   /** Things the user should see even without verbose logging (skipped bad lines). Default: onLog. */
   onWarn?: (msg: string) => void;
@@ -83,6 +90,10 @@ export interface TrainResult {
 /** Reads labelled data, trains the model, writes model.json + weights.bin + README.md. */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
+  const tune = options.autotune === true ? {} : options.autotune || undefined;
+  if (tune) resolveAutotuneOptions(tune);
+  const clock = tune?.clock ?? (() => performance.now());
+  const tuneStart = tune?.startedAt ?? clock();
   const log = options.onLog ?? (() => {});
   const warn = options.onWarn ?? log;
   const field = options.field ?? TRAIN_DEFAULTS.field;
@@ -151,25 +162,58 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     ...(options.zhTokens !== undefined && { zhTokens: options.zhTokens }),
     ...(options.stem !== undefined && { stem: options.stem }),
   };
-  const featurizer = new Featurizer(featurizerConfig, await makePlugins(featurizerConfig));
-  const tf0 = performance.now();
-  const trainSet = encodeExamples(train, labelIndex, featurizer);
-  const devSet = devExamples.length ? encodeExamples(devExamples, labelIndex, featurizer) : undefined;
-  log(
-    `featurized ${train.length} training${devSet ? ` and ${devExamples.length} dev` : ''} examples in ${((performance.now() - tf0) / 1000).toFixed(2)} s (${(trainSet.ids.length / train.length).toFixed(0)} ids/doc)`,
-  );
-
+  const plugins = await makePlugins(featurizerConfig);
   const batchOption = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const batchSize = batchOption === 'auto' ? autoBatchSize(train.length) : batchOption;
   const epochOption = options.epochs ?? TRAIN_DEFAULTS.epochs;
-  const epochs = epochOption === 'auto' ? autoEpochs(train.length, batchSize) : epochOption;
+  let epochs = epochOption === 'auto' ? autoEpochs(train.length, batchSize) : epochOption;
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
-  const dim = options.dim ?? TRAIN_DEFAULTS.dim;
-  const lr = options.lr ?? TRAIN_DEFAULTS.lr;
-  const classWeight = options.classWeight ?? TRAIN_DEFAULTS.classWeight;
+  let dim = options.dim ?? TRAIN_DEFAULTS.dim;
+  let lr = options.lr ?? TRAIN_DEFAULTS.lr;
+  let classWeight = options.classWeight ?? TRAIN_DEFAULTS.classWeight;
   const quantize = options.quantize ?? TRAIN_DEFAULTS.quantize;
   validateHyper({ epochs, batchSize, dim, lr, seed });
+
+  let trainSet: EncodedDataset;
+  let devSet: EncodedDataset | undefined;
+  let tuned: AutotuneRecord | undefined;
+  const tf0 = performance.now();
+  if (tune) {
+    const fixed = (['lr', 'epochs', 'dim', 'ngrams', 'buckets', 'classWeight'] as const).filter((p): p is AutotuneParam => options[p] !== undefined);
+    const base = { lr, epochs, dim, ngrams: featurizerConfig.ngrams, buckets: featurizerConfig.buckets, classWeight };
+    const r = autotune(
+      { train, dev: devExamples, labelIndex, featurizer: featurizerConfig, plugins, base, fixed, batchSize, seed },
+      {
+        ...tune,
+        clock,
+        startedAt: tuneStart,
+        onTrial: (t, best) => {
+          log(
+            `autotune trial ${t.index}: ${describeSetting(t.setting)}: ${t.stopped ? 'stopped by the budget' : `score ${t.score.toFixed(4)}`} (${t.seconds.toFixed(2)} s, estimated ${t.estimate.toFixed(2)} s); best ${best.score.toFixed(4)}`,
+          );
+          tune.onTrial?.(t, best);
+        },
+      },
+    );
+    tuned = r.record;
+    ({ lr, epochs, dim, classWeight } = r.best);
+    featurizerConfig.ngrams = r.best.ngrams;
+    featurizerConfig.buckets = r.best.buckets;
+    trainSet = r.trainSet;
+    devSet = r.devSet;
+    log(
+      `autotune: ${tuned.evaluated} trials on ${tuned.scoredOn === 'dev' ? 'the dev data' : `a held-out ${Math.round(tuned.heldOutShare! * 100)}% of the training data`} in ${tuned.searchSeconds.toFixed(1)} s (${tuned.stopReason}); best ${tuned.bestScore.toFixed(4)} (defaults ${tuned.defaultScore.toFixed(4)}): ${describeSetting(r.best)}; final training estimated at ${tuned.finalEstimate.toFixed(1)} s`,
+    );
+  } else {
+    const featurizer = new Featurizer(featurizerConfig, plugins);
+    trainSet = encodeExamples(train, labelIndex, featurizer);
+    devSet = devExamples.length ? encodeExamples(devExamples, labelIndex, featurizer) : undefined;
+    log(
+      `featurized ${train.length} training${devSet ? ` and ${devExamples.length} dev` : ''} examples in ${((performance.now() - tf0) / 1000).toFixed(2)} s (${(trainSet.ids.length / train.length).toFixed(0)} ids/doc)`,
+    );
+  }
   log(`training: ${labels.length} labels, dim ${dim}, ${featurizerConfig.buckets} buckets, ${epochs} epochs, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+  const finalStart = clock();
   const result = trainSparse(trainSet, featurizerConfig.buckets, labels.length, {
     dim,
     epochs,
@@ -183,6 +227,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   });
 
   const devMetrics = devSet ? evaluateEncoded(result.params, devSet, labels) : undefined;
+  if (tuned) {
+    tuned.finalSeconds = round((clock() - finalStart) / 1000);
+    tuned.totalSeconds = round((clock() - tuneStart) / 1000);
+  }
   const meta: ModelMetadata = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -207,6 +255,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       nTrain: train.length,
       nDev: devExamples.length,
       history: result.history.map((h) => ({ epoch: h.epoch, loss: round(h.loss), ...(h.devAccuracy !== undefined && { devAccuracy: round(h.devAccuracy) }) })),
+      ...(tuned && { autotune: tuned }),
     },
     ...(devMetrics && { metrics: { dev: summary(devMetrics) } }),
     versions: { topicmix: VERSION, tfjs: tf.version_core },
@@ -217,6 +266,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: quantize }));
   const seconds = (performance.now() - t0) / 1000;
   return { dir: options.out, meta, history: result.history, ...(devMetrics && { devMetrics }), seconds, weightBytes };
+}
+
+function describeSetting(s: { lr: number; epochs: number; dim: number; ngrams: number; buckets: number; classWeight: string }): string {
+  return `lr ${s.lr}, ${s.epochs} epochs, dim ${s.dim}, ngrams ${s.ngrams}, ${s.buckets} buckets, class weights ${s.classWeight}`;
 }
 
 function mapped(examples: LabelledExample[], m: LabelMapping, topics: ReadonlySet<string> | undefined, log: (m: string) => void): LabelledExample[] {

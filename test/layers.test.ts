@@ -10,7 +10,7 @@ const LAYERS: Array<[number, RegExp]> = [
   [1, /^features\//],
   [2, /^model\//],
   [3, /^(io|extract)\//],
-  [4, /^(classifier|train|evaluate|model-card)\.ts$|^(eval|labels)\//],
+  [4, /^(classifier|train|autotune|evaluate|model-card)\.ts$|^(eval|labels)\//],
   [5, /^report\//],
   [6, /^pipeline\//],
   [7, /^(rebalance|sample)\//],

@@ -17,6 +17,16 @@ export function num(name: string, min: number, max: number) {
   };
 }
 
+/** A duration in seconds: a number with an optional unit s (default), m or h: `90`, `90s`, `1.5m`. */
+export function duration(name: string) {
+  return (v: string): number => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/i.exec(v);
+    const n = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'] : Number.NaN;
+    if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive duration such as 60, 60s, 2m or 1h, got "${v}"`);
+    return n;
+  };
+}
+
 export function intOrAuto(name: string) {
   return (v: string): number | 'auto' => (v === 'auto' ? 'auto' : int(name, 1)(v));
 }

@@ -1,7 +1,7 @@
 const USER_ERRORS = new Set(['InputError', 'OutputError', 'ReportFileError', 'ReportMergeError', 'SpecError', 'WeightsFileError', 'ModelInfoError', 'UsageError']);
 
 /** Library option names whose flag is not their kebab-case form. */
-const FLAG_OF: Record<string, string> = { outDir: '--output-dir' };
+const FLAG_OF: Record<string, string> = { outDir: '--output-dir', budgetSeconds: '--autotune-budget', trials: '--autotune-trials' };
 
 /**
  * A library message for the command line: options the library names in backticks (`maxErrors`) become

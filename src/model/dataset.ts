@@ -44,3 +44,47 @@ export function encodeExamples(examples: readonly LabelledExample[], labelIndex:
   }
   return { n, ids: buf.view().slice(), offsets, targets: Int32Array.from(targets), targetOffsets, weights, scripts, langs };
 }
+
+/** The examples at `indices` (in that order), as their own dataset. */
+export function subsetEncoded(data: EncodedDataset, indices: readonly number[]): EncodedDataset {
+  const n = indices.length;
+  let nIds = 0;
+  let nTargets = 0;
+  for (const i of indices) {
+    nIds += data.offsets[i + 1]! - data.offsets[i]!;
+    nTargets += data.targetOffsets[i + 1]! - data.targetOffsets[i]!;
+  }
+  const ids = new Int32Array(nIds);
+  const offsets = new Int32Array(n + 1);
+  const targets = new Int32Array(nTargets);
+  const targetOffsets = new Int32Array(n + 1);
+  const weights = new Float32Array(n);
+  const scripts: Script[] = new Array<Script>(n);
+  const langs: string[] = new Array<string>(n);
+  for (let o = 0; o < n; o++) {
+    const i = indices[o]!;
+    ids.set(data.ids.subarray(data.offsets[i]!, data.offsets[i + 1]!), offsets[o]!);
+    offsets[o + 1] = offsets[o]! + data.offsets[i + 1]! - data.offsets[i]!;
+    targets.set(data.targets.subarray(data.targetOffsets[i]!, data.targetOffsets[i + 1]!), targetOffsets[o]!);
+    targetOffsets[o + 1] = targetOffsets[o]! + data.targetOffsets[i + 1]! - data.targetOffsets[i]!;
+    weights[o] = data.weights[i]!;
+    scripts[o] = data.scripts[i]!;
+    langs[o] = data.langs[i]!;
+  }
+  return { n, ids, offsets, targets, targetOffsets, weights, scripts, langs };
+}
+
+/**
+ * The same dataset hashed into fewer buckets, without featurizing again: for power-of-two bucket counts the
+ * featurizer's bucket is the hash's low bits (0 becomes 1), so the ids for `buckets` are the ids for any larger
+ * power of two masked the same way.
+ */
+export function maskBuckets(data: EncodedDataset, fromBuckets: number, buckets: number): EncodedDataset {
+  const pow2 = (b: number) => Number.isInteger(b) && b >= 2 && (b & (b - 1)) === 0;
+  if (!pow2(fromBuckets) || !pow2(buckets) || buckets > fromBuckets) throw new Error(`maskBuckets: needs powers of two with ${buckets} <= ${fromBuckets}`);
+  if (buckets === fromBuckets) return data;
+  const mask = buckets - 1;
+  const ids = new Int32Array(data.ids.length);
+  for (let j = 0; j < ids.length; j++) ids[j] = data.ids[j]! & mask || 1;
+  return { ...data, ids };
+}

@@ -44,6 +44,65 @@ export interface TrainingRecord {
   nTrain: number;
   nDev: number;
   history: { epoch: number; loss: number; devAccuracy?: number }[];
+  /** With `train --autotune`: the search that chose the settings above. */
+  autotune?: AutotuneRecord;
+}
+
+/** One point of the search space. */
+export interface AutotuneSetting {
+  lr: number;
+  epochs: number;
+  dim: number;
+  ngrams: 1 | 2;
+  buckets: number;
+  classWeight: 'none' | 'balanced';
+}
+
+export interface AutotuneTrial {
+  /** 1-based, in the order run. */
+  index: number;
+  setting: AutotuneSetting;
+  /** Seconds from the budget's start (the process start, for the CLI) to the trial's start. */
+  at: number;
+  /** The record's `metric` on the dev data or the held-out slice (0 when stopped). */
+  score: number;
+  seconds: number;
+  /** Estimated seconds, before it ran. */
+  estimate: number;
+  /** Stopped by the budget before it finished (its score does not count). */
+  stopped?: boolean;
+}
+
+/** What the search did; stored in the model metadata (`training.autotune`) and the model card. */
+export interface AutotuneRecord {
+  /** What trials were scored on. */
+  scoredOn: 'dev' | 'held-out';
+  /** What trials were scored by: accuracy on dev data; on a held-out slice the mean per-class recall (every class counts the same). */
+  metric: 'accuracy' | 'meanRecall';
+  /** Examples trials trained on and were scored on. */
+  nTrialTrain: number;
+  nTrialEval: number;
+  heldOutShare?: number;
+  seed: number;
+  budgetSeconds: number | null;
+  trialsLimit: number | null;
+  /** Settings the user fixed (not searched). */
+  fixed: (keyof AutotuneSetting)[];
+  /** Trials run (incl. one stopped by the budget) and candidates passed over because their estimate did not fit. */
+  evaluated: number;
+  skipped: number;
+  stopReason: 'trials' | 'budget' | 'searched';
+  best: AutotuneSetting;
+  bestScore: number;
+  /** Score of the first trial: the plain defaults (with the fixed settings). */
+  defaultScore: number;
+  trials: AutotuneTrial[];
+  searchSeconds: number;
+  /** Estimated seconds of the final training on all the data (incl. writing the weights). */
+  finalEstimate: number;
+  /** Filled in by trainModel: seconds of the final training and of the whole call. */
+  finalSeconds?: number;
+  totalSeconds?: number;
 }
 
 export interface CalibrationRecord {

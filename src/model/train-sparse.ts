@@ -21,8 +21,20 @@ export interface SparseTrainOptions {
    * classes, under-represented languages and balanced test sets. 'none': as labelled.
    */
   classWeight: 'none' | 'balanced';
-  /** With a dev set, the epoch with the best dev accuracy is kept. */
+  /** With a dev set, the epoch with the best dev accuracy is kept (`keep: 'best'`). */
   dev?: EncodedDataset;
+  /**
+   * 'best' (default): with a dev set, every epoch is scored and the best kept. 'last': the last epoch is kept
+   * and the dev set is scored once, at the end (autotune trials on a held-out slice, whose final model has no dev).
+   */
+  keep?: 'best' | 'last';
+  /**
+   * What the dev score (`devAccuracy` in the history) measures: 'accuracy' (default), or 'meanRecall', the mean
+   * over classes of the share of their documents predicted right (weighs every class the same, as 'balanced' does).
+   */
+  devMetric?: 'accuracy' | 'meanRecall';
+  /** Checked after every update: true stops training (the result says `stopped`). */
+  shouldStop?: () => boolean;
   onEpoch?: (info: EpochInfo) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -39,6 +51,17 @@ export interface SparseTrainResult {
   history: EpochInfo[];
   /** 1-based epoch whose weights were kept. */
   bestEpoch: number;
+  /** `shouldStop` ended training early. */
+  stopped: boolean;
+}
+
+/** A training run's score only (autotune trials): no full-size weight table is built. */
+export interface SparseScoreResult {
+  /** Dev accuracy of the kept weights (0 without a dev set or when stopped). */
+  accuracy: number;
+  history: EpochInfo[];
+  bestEpoch: number;
+  stopped: boolean;
 }
 
 const BETA1 = 0.9;
@@ -52,6 +75,28 @@ const EPS = 1e-8;
  * The result is stored and served as a standard tfjs model.
  */
 export function trainSparse(data: EncodedDataset, buckets: number, numLabels: number, opt: SparseTrainOptions): SparseTrainResult {
+  const r = trainCompact(data, buckets, numLabels, opt);
+  return { params: { ...r.kept, buckets, E: scatterRows(r.kept.E, r.remap, buckets, opt.dim) }, history: r.history, bestEpoch: r.bestEpoch, stopped: r.stopped };
+}
+
+/** Trains as trainSparse does and returns the dev accuracy of the weights it would keep. */
+export function trainSparseScore(data: EncodedDataset, buckets: number, numLabels: number, opt: SparseTrainOptions): SparseScoreResult {
+  const r = trainCompact(data, buckets, numLabels, opt);
+  const last = r.history[r.history.length - 1];
+  let accuracy = 0;
+  if (!r.stopped && opt.dev) accuracy = (opt.keep === 'last' ? last?.devAccuracy : r.history[r.bestEpoch - 1]?.devAccuracy) ?? 0;
+  return { accuracy, history: r.history, bestEpoch: r.bestEpoch, stopped: r.stopped };
+}
+
+interface CompactResult {
+  kept: ModelParams;
+  remap: Int32Array;
+  history: EpochInfo[];
+  bestEpoch: number;
+  stopped: boolean;
+}
+
+function trainCompact(data: EncodedDataset, buckets: number, numLabels: number, opt: SparseTrainOptions): CompactResult {
   const D = opt.dim;
   const K = numLabels;
   const V = buckets;
@@ -99,8 +144,10 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
   let step = 0;
   const { offsets, targets, targetOffsets, weights } = data;
   const devCompact = opt.dev && devIds ? { ...opt.dev, ids: devIds } : undefined;
+  const keepLast = opt.keep === 'last';
+  let stopped = false;
 
-  for (let epoch = 1; epoch <= opt.epochs; epoch++) {
+  for (let epoch = 1; epoch <= opt.epochs && !stopped; epoch++) {
     const t0 = performance.now();
     rng.shuffle(order);
     let lossSum = 0;
@@ -203,11 +250,16 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
       adamDense(W, gW, mW, vW, lrT);
       adamDense(b, gb, mb, vb, lrT);
       opt.onProgress?.(step, totalSteps);
+      if (opt.shouldStop?.()) {
+        stopped = true;
+        break;
+      }
     }
     const info: EpochInfo = { epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, seconds: (performance.now() - t0) / 1000 };
-    if (devCompact && devCompact.n > 0) {
+    if (stopped) break;
+    if (devCompact && devCompact.n > 0 && (!keepLast || epoch === opt.epochs)) {
       const now = params();
-      info.devAccuracy = accuracyOf(now, devCompact);
+      info.devAccuracy = opt.devMetric === 'meanRecall' ? meanRecallOf(now, devCompact) : accuracyOf(now, devCompact);
       if (info.devAccuracy > bestAcc) {
         bestAcc = info.devAccuracy;
         bestEpoch = epoch;
@@ -218,7 +270,7 @@ export function trainSparse(data: EncodedDataset, buckets: number, numLabels: nu
     opt.onEpoch?.(info);
   }
   const kept = best && bestEpoch !== opt.epochs ? best : params();
-  return { params: { ...kept, buckets: V, E: scatterRows(kept.E, remap, V, D) }, history, bestEpoch };
+  return { kept, remap, history, bestEpoch, stopped };
 }
 
 /** The embedding part of the interleaved [rows, 3D] parameter block. */
@@ -301,4 +353,28 @@ export function accuracyOf(params: ModelParams, data: EncodedDataset): number {
     for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) if (data.targets[t] === arg) right++;
   }
   return data.n > 0 ? right / data.n : 0;
+}
+
+/** Mean over the classes present of the share of their documents whose top prediction is one of their gold labels. */
+export function meanRecallOf(params: ModelParams, data: EncodedDataset): number {
+  const K = params.numLabels;
+  const probs = forward(params, data.ids, data.offsets);
+  const right = new Float64Array(K);
+  const count = new Float64Array(K);
+  for (let i = 0; i < data.n; i++) {
+    const arg = argmax(probs, i * K, K);
+    for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) {
+      const k = data.targets[t]!;
+      count[k]!++;
+      if (k === arg) right[k]!++;
+    }
+  }
+  let sum = 0;
+  let present = 0;
+  for (let k = 0; k < K; k++) {
+    if (count[k]! === 0) continue;
+    sum += right[k]! / count[k]!;
+    present++;
+  }
+  return present > 0 ? sum / present : 0;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { AUTO_TRAIN, FEATURIZER_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from '../../defaults.js';
+import { AUTO_TRAIN, AUTOTUNE_DEFAULTS, FEATURIZER_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from '../../defaults.js';
 import { trainModel } from '../../train.js';
-import { collect, int, intOrAuto, note, num } from '../options.js';
+import { collect, duration, int, intOrAuto, note, num } from '../options.js';
 import { progressBar } from '../progress.js';
 
 interface TrainFlags {
@@ -27,6 +27,9 @@ interface TrainFlags {
   stem: boolean;
   quantize: 'float32' | 'float16' | 'uint8';
   skipBadLines: boolean;
+  autotune: boolean;
+  autotuneBudget?: number;
+  autotuneTrials?: number;
   verbose: boolean;
   json: boolean;
 }
@@ -57,13 +60,24 @@ export function registerTrainCommand(program: Command): void {
     .option('--stem', 'Porter-stem English words', FEATURIZER_DEFAULTS.stem)
     .option('--quantize <dtype>', 'weights.bin storage: float32 | float16 | uint8', TRAIN_DEFAULTS.quantize)
     .option('--skip-bad-lines', 'train without malformed lines instead of failing', TRAIN_DEFAULTS.skipBadLines)
+    .option('--autotune', 'search lr, epochs, dim, ngrams, buckets and class weights on --dev (or a held-out slice), then train the best on all the data; flags given explicitly stay fixed', false)
+    .option(
+      '--autotune-budget <duration>',
+      `hard bound on the whole command with --autotune: 60, 60s, 2m (default ${AUTOTUNE_DEFAULTS.budgetSeconds}s; none when only --autotune-trials is given)`,
+      duration('--autotune-budget'),
+    )
+    .option('--autotune-trials <n>', 'most trials with --autotune (deterministic: the same trials every run)', int('--autotune-trials', 1))
     .option('--json', 'print the training summary as JSON on stdout', false)
     .option('--verbose', 'log each epoch', false)
-    .action(async (f: TrainFlags) => {
+    .action(async (f: TrainFlags, cmd: Command) => {
       if (f.classWeight !== 'none' && f.classWeight !== 'balanced') throw new Error(`--class-weight must be none or balanced, got "${f.classWeight}"`);
       if (f.zhTokens !== 'chars' && f.zhTokens !== 'jieba') throw new Error(`--zh-tokens must be chars or jieba, got "${f.zhTokens}"`);
       if (!['float32', 'float16', 'uint8'].includes(f.quantize)) throw new Error(`--quantize must be float32, float16 or uint8, got "${f.quantize}"`);
       if (f.ngrams !== 1 && f.ngrams !== 2) throw new Error(`--ngrams must be 1 or 2, got ${f.ngrams}`);
+      if (!f.autotune && (f.autotuneBudget !== undefined || f.autotuneTrials !== undefined))
+        throw new Error(`${f.autotuneBudget !== undefined ? '--autotune-budget' : '--autotune-trials'} needs --autotune`);
+      // with --autotune, a searched setting is fixed only when given on the command line
+      const given = (flag: keyof TrainFlags): boolean => !f.autotune || cmd.getOptionValueSource(flag) === 'cli';
       let bar: ReturnType<typeof progressBar> | undefined;
       const result = await trainModel({
         ...(f.data && { data: f.data }),
@@ -76,17 +90,29 @@ export function registerTrainCommand(program: Command): void {
         ...(f.name && { name: f.name }),
         field: f.field,
         seed: f.seed,
-        epochs: f.epochs,
+        ...(given('epochs') && { epochs: f.epochs }),
         batchSize: f.batchSize,
-        dim: f.dim,
-        lr: f.lr,
-        classWeight: f.classWeight,
-        buckets: f.buckets,
-        ngrams: f.ngrams,
+        ...(given('dim') && { dim: f.dim }),
+        ...(given('lr') && { lr: f.lr }),
+        ...(given('classWeight') && { classWeight: f.classWeight }),
+        ...(given('buckets') && { buckets: f.buckets }),
+        ...(given('ngrams') && { ngrams: f.ngrams }),
         zhTokens: f.zhTokens,
         stem: f.stem,
         quantize: f.quantize,
         skipBadLines: f.skipBadLines,
+        ...(f.autotune && {
+          autotune: {
+            ...(f.autotuneBudget !== undefined && { budgetSeconds: f.autotuneBudget }),
+            ...(f.autotuneTrials !== undefined && { trials: f.autotuneTrials }),
+            // the budget counts from the process start: the whole command is bounded
+            startedAt: 0,
+            onTrial: (t, best) =>
+              note(
+                `autotune ${t.index}${f.autotuneTrials ? `/${f.autotuneTrials}` : ''} (${(performance.now() / 1000).toFixed(1)} s): lr ${t.setting.lr} epochs ${t.setting.epochs} dim ${t.setting.dim} ngrams ${t.setting.ngrams} buckets ${t.setting.buckets} ${t.setting.classWeight}: ${t.stopped ? 'stopped by the budget' : t.score.toFixed(4)} in ${t.seconds.toFixed(1)} s | best ${best.score.toFixed(4)} (trial ${best.index})`,
+              ),
+          },
+        }),
         onLog: (m) => {
           if (f.verbose) note(m);
         },
@@ -98,6 +124,13 @@ export function registerTrainCommand(program: Command): void {
         },
       });
       const dev = result.devMetrics;
+      const tuned = result.meta.training.autotune;
+      if (tuned) {
+        const b = tuned.best;
+        note(
+          `autotune: ${tuned.evaluated} trials (${tuned.stopReason}), best ${tuned.bestScore.toFixed(4)} on ${tuned.scoredOn} vs ${tuned.defaultScore.toFixed(4)} for the defaults: lr ${b.lr} epochs ${b.epochs} dim ${b.dim} ngrams ${b.ngrams} buckets ${b.buckets} class weights ${b.classWeight}`,
+        );
+      }
       note(
         `wrote ${result.dir} (${result.meta.labels.length} labels, ${result.meta.training.nTrain} examples, ${result.seconds.toFixed(1)} s${dev ? `, dev accuracy ${dev.accuracy.toFixed(4)}, macro-F1 ${dev.macro_f1.toFixed(4)}` : ''})`,
       );
