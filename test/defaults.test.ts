@@ -21,11 +21,11 @@ describe('one place for defaults', () => {
   it('the train command defaults are TRAIN_DEFAULTS, FEATURIZER_DEFAULTS and READ_DEFAULTS', () => {
     const { chunkChars, ...featurizer } = FEATURIZER_DEFAULTS;
     expect(chunkChars).toBe(1 << 20);
-    expect(optionDefaults(registerTrainCommand, 'train')).toEqual({ ...TRAIN_DEFAULTS, ...featurizer, dataRoot: READ_DEFAULTS.dataRoot, json: false, verbose: false });
+    expect(optionDefaults(registerTrainCommand, 'train')).toEqual({ ...TRAIN_DEFAULTS, ...featurizer, dataRoot: READ_DEFAULTS.dataRoot, json: false, verbose: false, autotune: false });
     expect(DEFAULT_FEATURIZER_CONFIG).toBe(FEATURIZER_DEFAULTS);
   });
 
-  it('the values that apply today: auto epochs and batch, dim 32, lr 0.01, balanced classes, seed 1, float32', () => {
+  it('the values that apply today: auto epochs and batch, dim 32, lr 0.01, balanced classes, seed 1, uint8 weights', () => {
     expect(TRAIN_DEFAULTS).toEqual({ field: 'text', seed: 1, epochs: 'auto', batchSize: 'auto', dim: 32, lr: 0.01, classWeight: 'balanced', poolWeight: 1, quantize: 'uint8', skipBadLines: false });
     expect(FEATURIZER_DEFAULTS).toEqual({ buckets: 1 << 20, ngrams: 2, zhTokens: 'chars', stem: false, chunkChars: 1 << 20 });
     // 10,802 examples (the default model): batch 64, 5 epochs; 40 examples: batch 16, 30 epochs
