@@ -304,18 +304,7 @@ export function renderMarkdown(results) {
   // Errors
   const errs = ds.flatMap((d) => (d.errors ?? []).map((/** @type {string} */ e) => [d.name, e]));
   if (mem?.error) errs.push(['memory', mem.error]);
-  if (errs.length) {
-    L.push('## Errors');
-    L.push('');
-    for (const [n, e] of errs) {
-      L.push(`- **${n}**:`);
-      L.push('');
-      L.push('  ```');
-      for (const line of String(e).split('\n').slice(0, 30)) L.push(`  ${line}`);
-      L.push('  ```');
-    }
-    L.push('');
-  }
+  L.push(...errorsSection(errs, 30));
 
   // Grid appendix
   const withGrid = ds.filter((d) => d.fasttext?.configs?.length);
@@ -346,4 +335,23 @@ export function renderMarkdown(results) {
   for (const n of results.notes) L.push(`- ${n}`);
   L.push('');
   return L.join('\n');
+}
+
+/**
+ * The "## Errors" section of a results page: each [where, message] with the first `maxLines` lines of the
+ * message in a code block; no lines when there are none.
+ * @param {[string, unknown][]} errs
+ * @param {number} maxLines
+ * @returns {string[]}
+ */
+export function errorsSection(errs, maxLines) {
+  if (errs.length === 0) return [];
+  const L = ['## Errors', ''];
+  for (const [n, e] of errs) {
+    L.push(`- **${n}**:`, '', '  ```');
+    for (const line of String(e).split('\n').slice(0, maxLines)) L.push(`  ${line}`);
+    L.push('  ```');
+  }
+  L.push('');
+  return L;
 }

@@ -1,4 +1,5 @@
 // Markdown for results-speed.json (the issue-10 sections of lib/speed.mjs).
+import { errorsSection } from './report.mjs';
 import { SPEED_TARGETS } from './speed.mjs';
 
 /** @param {any} x */
@@ -229,18 +230,7 @@ export function renderSpeedMarkdown(R) {
 
   const errs = ds.flatMap((d) => (d.errors ?? []).map((/** @type {string} */ e) => [d.name, e]));
   for (const k of ['workers', 'startup', 'peer']) if (R[k]?.error) errs.push([k, R[k].error]);
-  if (errs.length) {
-    L.push('## Errors');
-    L.push('');
-    for (const [n, e] of errs) {
-      L.push(`- **${n}**:`);
-      L.push('');
-      L.push('  ```');
-      for (const line of String(e).split('\n').slice(0, 20)) L.push(`  ${line}`);
-      L.push('  ```');
-    }
-    L.push('');
-  }
+  L.push(...errorsSection(errs, 20));
   L.push('## Notes');
   L.push('');
   if (R.data_dir) L.push(`- DATA = ${R.data_dir}; other paths are relative to the repository (${R.repo}).`);
