@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Featurizer } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
-import { useBackend, type BackendName, type BackendPreference } from './model/backend.js';
+import { servesWithJs, useBackend, type BackendName, type BackendPreference } from './model/backend.js';
 import type { ModelMetadata } from './model/metadata.js';
 import { readModelDir, readModelJson, type ModelFiles } from './io/model-files.js';
 import { allocateLogitTable, LinearScorer, usesLogitTable, type LogitTableMemory } from './model/linear-scorer.js';
@@ -110,9 +110,9 @@ export async function loadSharedModel(dir: string): Promise<SharedModel> {
 /** A classifier over weights already in memory and checked (from readModelDir or loadSharedModel). */
 export async function classifierFromFiles(files: ModelFiles, options: LoadOptions = {}, logitTable?: LogitTableMemory): Promise<Classifier> {
   const resolved = resolveLoadOptions(options);
-  const preference = options.backend ?? 'auto';
   const featurizer = new Featurizer(files.meta.featurizer, await makePlugins(files.meta.featurizer, `model ${files.dir}`));
-  if (preference === 'auto' || preference === 'js') {
+  const preference = options.backend;
+  if (servesWithJs(preference)) {
     return new Classifier(files.dir, files.meta, featurizer, new LinearScorer(files, logitTable ? { logitTable } : {}), 'js', resolved, files.weightsVerified);
   }
   const backend = await useBackend(preference);

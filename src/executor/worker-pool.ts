@@ -5,7 +5,7 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { loadSharedModel, type PredictOptions, type SharedModel } from '../classifier.js';
 import type { RawLine } from '../io/line-reader.js';
 import type { WarcDoc } from '../io/warc-reader.js';
-import type { BackendName, BackendPreference } from '../model/backend.js';
+import { servesWithJs, type BackendName, type BackendPreference } from '../model/backend.js';
 import { packLines, type BatchResult, type RawChunk, type ReadOptions } from '../pipeline/run-batch.js';
 import type { CountSetup } from '../pipeline/steps/count.js';
 import { loadTokenCounter, parseTokenizerName } from '../report/token-counter.js';
@@ -112,7 +112,7 @@ export class WorkerPool {
     const script = workerScript();
     const { execArgv, resourceLimits } = workerFlags(process.execArgv);
     // the js kernel reads one copy of the weights (and fills one logit table) for all workers
-    const shared = setup.backend === 'auto' || setup.backend === 'js' ? { shared: await loadSharedModel(setup.modelDir) } : {};
+    const shared = servesWithJs(setup.backend) ? { shared: await loadSharedModel(setup.modelDir) } : {};
     const workers: Worker[] = [];
     try {
       for (let i = 0; i < n; i++) workers.push(new Worker(script, { workerData: { ...setup, ...shared }, execArgv, resourceLimits }));

@@ -23,6 +23,10 @@ export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'js' | TfjsBackendName;
 /** `auto` serves with the `js` kernel; a tfjs backend is used only when asked for. */
 export type BackendPreference = BackendName | 'auto';
+/** Whether a preference serves with the js kernel (no tfjs backend to start). */
+export function servesWithJs(preference: BackendPreference | undefined): preference is 'auto' | 'js' | undefined {
+  return preference === undefined || preference === 'auto' || preference === 'js';
+}
 /** For useBackend: `auto` is the first tfjs backend that starts, in the order tensorflow, wasm, cpu. */
 export type TfjsBackendPreference = TfjsBackendName | 'auto';
 
