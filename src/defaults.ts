@@ -255,3 +255,37 @@ export const MIXTURE_DEFAULTS: Readonly<MixtureDefaults> = Object.freeze({
   domains: 'cell',
   maxDrawsPerCandidate: 1000,
 });
+
+export interface WorkbenchDefaults {
+  /** TCP port on 127.0.0.1; 0 = any free port. */
+  port: number;
+  /** Retrain after this many new labels (0 = only on demand). */
+  retrainEvery: number;
+  /** Share of the labelled pages put in the held-out slice (`split: heldout`, by a seeded hash of the id). */
+  heldoutShare: number;
+  /** Seed of the held-out slice, the suggestions and the retrained models. */
+  seed: number;
+  /** Suggestions ranked per (re)ranking; the queue is ranked again when it runs dry. */
+  queueSize: number;
+  /** Largest request body accepted (bytes); larger ones get 413. */
+  maxBodyBytes: number;
+  /** Longest note accepted (characters). */
+  maxNoteChars: number;
+  /** A page handed to one tab is not handed to another for this long (ms), so two tabs never label one page. */
+  leaseMs: number;
+  /** Label file, relative to the label set, when `pool_labels` gives no plain folder: `<folder of the first glob>/workbench.jsonl`. */
+  labelFileName: string;
+}
+
+/** How `topicmix label serve` (startWorkbench) runs. */
+export const WORKBENCH_DEFAULTS: Readonly<WorkbenchDefaults> = Object.freeze({
+  port: 0,
+  retrainEvery: 50,
+  heldoutShare: 0.15,
+  seed: 1,
+  queueSize: 200,
+  maxBodyBytes: 16 * 1024,
+  maxNoteChars: 500,
+  leaseMs: 10 * 60 * 1000,
+  labelFileName: 'workbench.jsonl',
+});

@@ -1,4 +1,4 @@
-const USER_ERRORS = new Set(['InputError', 'OutputError', 'ReportFileError', 'ReportMergeError', 'SpecError', 'WeightsFileError', 'ModelInfoError', 'UsageError']);
+const USER_ERRORS = new Set(['InputError', 'OutputError', 'ReportFileError', 'ReportMergeError', 'SpecError', 'WeightsFileError', 'ModelInfoError', 'UsageError', 'WorkbenchError', 'LabelFileError']);
 
 /** Library option names whose flag is not their kebab-case form. */
 const FLAG_OF: Record<string, string> = { outDir: '--output-dir', budgetSeconds: '--autotune-budget', trials: '--autotune-trials' };

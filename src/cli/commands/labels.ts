@@ -10,6 +10,9 @@ import { suggestLabels } from '../../labels/suggest.js';
 import { detectScript } from '../../text/script.js';
 import { agreeLabels, formatAgreement } from '../../labels/agree.js';
 import { checkLabelSet, formatCheckReport } from '../../labels/check.js';
+import { startWorkbench } from '../../labels/workbench/server.js';
+import { WORKBENCH_DEFAULTS } from '../../defaults.js';
+import { runCommand } from '../run-command.js';
 
 interface CheckOptions {
   json?: boolean;
@@ -50,6 +53,45 @@ export function registerLabelsCommand(program: Command): void {
       await writeFileAtomic(opts.output, lines.length ? lines.join('\n') + '\n' : '');
       const unlabelled = pool.filter((d) => !labelled.has(d.id)).length;
       process.stderr.write(`suggested ${picked.length} of ${unlabelled} unlabelled documents -> ${opts.output}\n`);
+    });
+  labels
+    .command('serve')
+    .description(
+      'the labelling workbench: a local web page (127.0.0.1, token in the URL) that shows one suggested pool page at a time, appends each label to the label set, and retrains in the background',
+    )
+    .requiredOption('--pool <files...>', 'unlabelled documents (JSONL with id, text, lang, optional url)')
+    .requiredOption('--labels <dir>', 'label set (its taxonomy needs pool_labels); labels go to <first pool_labels folder>/workbench.jsonl')
+    .option('--model <dir>', 'model that ranks the first suggestions (without one: a stratified random start until the first retrain)')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', nonNegativeIntArg, WORKBENCH_DEFAULTS.port)
+    .option('--annotator <name>', 'who labels, written into every row (default: the login name)')
+    .option('--retrain-every <n>', 'retrain after this many new labels (0: only with the Retrain button)', nonNegativeIntArg, WORKBENCH_DEFAULTS.retrainEvery)
+    .option('--label-file <path>', 'label file relative to --labels (must match pool_labels)')
+    .option('--seed <n>', 'seed of the held-out slice, the suggestions and the models', nonNegativeIntArg, WORKBENCH_DEFAULTS.seed)
+    .action(async (opts: { pool: string[]; labels: string; model?: string; port: number; annotator?: string; retrainEvery: number; labelFile?: string; seed: number }) => {
+      await runCommand('label serve', async () => {
+        const wb = await startWorkbench({
+          pool: opts.pool,
+          labels: opts.labels,
+          port: opts.port,
+          retrainEvery: opts.retrainEvery,
+          seed: opts.seed,
+          ...(opts.model !== undefined && { model: opts.model }),
+          ...(opts.annotator !== undefined && { annotator: opts.annotator }),
+          ...(opts.labelFile !== undefined && { labelFile: opts.labelFile }),
+          onLog: (msg) => process.stderr.write(`label serve: ${msg}\n`),
+        });
+        process.stdout.write(`${wb.url}\n`);
+        process.stderr.write(`label serve: labels go to ${wb.labelFile}; Ctrl-C stops\n`);
+        // a clean stop: finish the pending append, release the lock, exit 0 (the generic handlers would exit 130 at once)
+        await new Promise<void>((resolve) => {
+          for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+            process.removeAllListeners(signal);
+            process.once(signal, () => resolve());
+          }
+        });
+        await wb.close();
+        process.stderr.write('label serve: stopped\n');
+      });
     });
   labels
     .command('agree')
