@@ -509,9 +509,12 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) log(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+      // an oversized body is discarded as it arrives (never buffered), and the connection closed after the answer
+      if (status === 413) {
+        req.resume();
+        res.setHeader('connection', 'close');
+      }
       if (!res.headersSent) sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
-      // an oversized body is not read to its end: close the connection rather than drain it
-      if (status === 413) res.once('finish', () => req.destroy());
     });
   });
   server.headersTimeout = 10_000;
