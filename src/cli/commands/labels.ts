@@ -65,34 +65,40 @@ export function registerLabelsCommand(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', nonNegativeIntArg, WORKBENCH_DEFAULTS.port)
     .option('--annotator <name>', 'who labels, written into every row (default: the login name)')
     .option('--retrain-every <n>', 'retrain after this many new labels (0: only with the Retrain button)', nonNegativeIntArg, WORKBENCH_DEFAULTS.retrainEvery)
+    .option('--map <files...>', 'label mappings whose public data each retrain adds (as train --map)')
+    .option('--data-root <dir>', 'root of the files the mappings name (as train --data-root)')
     .option('--label-file <path>', 'label file relative to --labels (must match pool_labels)')
     .option('--seed <n>', 'seed of the held-out slice, the suggestions and the models', nonNegativeIntArg, WORKBENCH_DEFAULTS.seed)
-    .action(async (opts: { pool: string[]; labels: string; model?: string; port: number; annotator?: string; retrainEvery: number; labelFile?: string; seed: number }) => {
-      await runCommand('label serve', async () => {
-        const wb = await startWorkbench({
-          pool: opts.pool,
-          labels: opts.labels,
-          port: opts.port,
-          retrainEvery: opts.retrainEvery,
-          seed: opts.seed,
-          ...(opts.model !== undefined && { model: opts.model }),
-          ...(opts.annotator !== undefined && { annotator: opts.annotator }),
-          ...(opts.labelFile !== undefined && { labelFile: opts.labelFile }),
-          onLog: (msg) => process.stderr.write(`label serve: ${msg}\n`),
+    .action(
+      async (opts: { pool: string[]; labels: string; model?: string; port: number; annotator?: string; retrainEvery: number; labelFile?: string; seed: number; map?: string[]; dataRoot?: string }) => {
+        await runCommand('label serve', async () => {
+          const wb = await startWorkbench({
+            pool: opts.pool,
+            labels: opts.labels,
+            port: opts.port,
+            retrainEvery: opts.retrainEvery,
+            seed: opts.seed,
+            ...(opts.model !== undefined && { model: opts.model }),
+            ...(opts.annotator !== undefined && { annotator: opts.annotator }),
+            ...(opts.labelFile !== undefined && { labelFile: opts.labelFile }),
+            ...(opts.map !== undefined && { map: opts.map }),
+            ...(opts.dataRoot !== undefined && { dataRoot: opts.dataRoot }),
+            onLog: (msg) => process.stderr.write(`label serve: ${msg}\n`),
+          });
+          process.stdout.write(`${wb.url}\n`);
+          process.stderr.write(`label serve: labels go to ${wb.labelFile}; Ctrl-C stops\n`);
+          // a clean stop: finish the pending append, release the lock, exit 0 (the generic handlers would exit 130 at once)
+          await new Promise<void>((resolve) => {
+            for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+              process.removeAllListeners(signal);
+              process.once(signal, () => resolve());
+            }
+          });
+          await wb.close();
+          process.stderr.write('label serve: stopped\n');
         });
-        process.stdout.write(`${wb.url}\n`);
-        process.stderr.write(`label serve: labels go to ${wb.labelFile}; Ctrl-C stops\n`);
-        // a clean stop: finish the pending append, release the lock, exit 0 (the generic handlers would exit 130 at once)
-        await new Promise<void>((resolve) => {
-          for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-            process.removeAllListeners(signal);
-            process.once(signal, () => resolve());
-          }
-        });
-        await wb.close();
-        process.stderr.write('label serve: stopped\n');
-      });
-    });
+      },
+    );
   labels
     .command('agree')
     .description('agreement between two annotations of the same documents (matched by id): kappa, confusion pairs, per label')

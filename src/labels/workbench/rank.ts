@@ -21,6 +21,9 @@ export interface RankJob {
   seed: number;
   queueSize: number;
   field?: string;
+  /** Label mappings and their data root, passed to trainModel (public datasets trained on with the label set). */
+  map?: string[];
+  dataRoot?: string;
 }
 
 export interface RankedPage {
@@ -51,7 +54,16 @@ export async function runRankJob(job: RankJob): Promise<RankResult> {
   if (job.train) {
     const t0 = performance.now();
     const out = join(job.modelsDir, `round-${job.round}`);
-    await trainModel({ labels: job.labelsDir, pool: job.poolFiles, out, name: `workbench-${job.round}`, seed: job.seed, ...(job.field !== undefined && { field: job.field }) });
+    await trainModel({
+      labels: job.labelsDir,
+      pool: job.poolFiles,
+      out,
+      name: `workbench-${job.round}`,
+      seed: job.seed,
+      ...(job.field !== undefined && { field: job.field }),
+      ...(job.map !== undefined && { map: job.map }),
+      ...(job.dataRoot !== undefined && { dataRoot: job.dataRoot }),
+    });
     trainSeconds = (performance.now() - t0) / 1000;
     modelDir = out;
   }

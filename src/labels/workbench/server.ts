@@ -31,6 +31,10 @@ export interface WorkbenchOptions {
   retrainEvery?: number;
   /** The label file, relative to `labels`. Default: `<folder of the first pool_labels glob>/workbench.jsonl`. */
   labelFile?: string;
+  /** Label mappings (labels/mapping.ts) whose public data each retrain adds to the label set, as `train --map`. */
+  map?: string[];
+  /** Root of the files the mappings name. Default: the current directory. */
+  dataRoot?: string;
   /** Where retrained models go. Default `<labels>/.workbench/models` (a dot folder: label set readers skip it). */
   workDir?: string;
   /** Default WORKBENCH_DEFAULTS.seed. */
@@ -243,6 +247,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   const modelsDir = options.workDir ?? join(dir, '.workbench', 'models');
 
   const leases = new Map<string, { client: string; until: number }>();
+  /** The entry each page was handed out with: its label row records the model that suggested it, even after a re-rank. */
+  const served = new Map<string, QueueEntry>();
   const current = new Map<string, string>();
   const skipped = new Map<string, Set<string>>();
   const undoStack = new Map<string, string[]>();
@@ -302,7 +308,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     const held = current.get(client);
     if (held !== undefined && !labelled.has(held)) {
       leases.set(held, { client, until: now + leaseMs });
-      return queue.find((q) => q.id === held) ?? { id: held, reason: 'random', top: [], model: null };
+      return served.get(held) ?? queue.find((q) => q.id === held) ?? { id: held, reason: 'random', top: [], model: null };
     }
     const skips = skipped.get(client) ?? new Set<string>();
     const free = (id: string): boolean => {
@@ -320,6 +326,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     if (!pick) return null;
     leases.set(pick.id, { client, until: now + leaseMs });
     current.set(client, pick.id);
+    served.set(pick.id, pick);
     return pick;
   }
 
@@ -371,7 +378,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     if (isAbstain && (reason === undefined || !abstain.reasons.includes(reason))) throw new HttpError(400, `field "reason" must be one of ${abstain.reasons.join(', ')}`);
     if (!isAbstain && reason !== undefined) throw new HttpError(400, `field "reason" is only for "${abstain?.id ?? 'none'}"`);
     if (note !== undefined && note.length > WORKBENCH_DEFAULTS.maxNoteChars) throw new HttpError(400, `field "note" is longer than ${WORKBENCH_DEFAULTS.maxNoteChars} characters`);
-    const q = queue.find((e) => e.id === id);
+    const q = served.get(id) ?? queue.find((e) => e.id === id);
     const row: LabelRow = {
       id,
       label: lab,
