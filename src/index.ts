@@ -59,6 +59,7 @@ export { checkLabelSet, type LabelCheckReport } from './labels/check.js';
 export { loadMapping, applyMapping, type LabelMapping } from './labels/mapping.js';
 export { agreeLabels, type AgreementReport } from './labels/agree.js';
 export { suggestLabels, type SuggestOptions, type Suggestion } from './labels/suggest.js';
+export { startWorkbench, type Workbench, type WorkbenchOptions } from './labels/workbench/server.js';
 
 // defaults, errors, shared types
 export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, AUTOTUNE_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS, MIXTURE_DEFAULTS, OUTPUT_DEFAULTS } from './defaults.js';

@@ -204,4 +204,42 @@ describe('label serve: the label file', () => {
     expect(agree.status).toBe(0);
     expect(JSON.parse(agree.stdout)).toMatchObject({ n: ids.length + 1, agreement: 1 });
   });
+
+  it('retrains on demand in the background: a model, held-out accuracy on the heldout rows, corrected shares, a new ranking', async () => {
+    const { s, file, labels } = await start();
+    const before = (await api(s, 'GET', '/api/state')).json as { queue_head: string[] };
+    const ids = ['sports', 'food_dining', 'technology'].flatMap((t) => ['en', 'zh'].flatMap((l) => [0, 1, 2, 3, 4].map((n) => `${l}-${t}-${n}`)));
+    for (const id of ids) expect((await api(s, 'POST', '/api/label', { id, label: id.split('-')[1] })).status).toBe(200);
+    expect((await api(s, 'POST', '/api/retrain', {})).json).toEqual({ ok: true, status: 'training' });
+    // the server answers while the child trains
+    expect((await api(s, 'GET', '/api/next')).status).toBe(200);
+    let st = (await api(s, 'GET', '/api/state')).json;
+    for (let i = 0; i < 300 && st.status !== 'idle'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      st = (await api(s, 'GET', '/api/state')).json;
+    }
+    expect(st.error).toBeNull();
+    expect(st.model).toMatch(/^workbench-1@[0-9a-f]{12}$/);
+    expect(existsSync(join(labels, '.workbench', 'models', 'round-1', 'model.json'))).toBe(true);
+    const heldout = rows(file).filter((r) => r.split === 'heldout');
+    expect(heldout.length).toBeGreaterThan(0);
+    const h = st.heldout as { n: number; correct: number; byLang: { lang: string; n: number }[] };
+    expect(h.n).toBe(heldout.length);
+    expect(h.byLang.reduce((a, g) => a + g.n, 0)).toBe(heldout.length);
+    const sh = st.shares as { labels: string[]; shares: number[]; lo: number[]; hi: number[]; docs: number };
+    expect(sh.labels).toEqual(['sports', 'food_dining', 'technology', 'none']);
+    expect(sh.docs).toBe(73);
+    expect(sh.shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    sh.shares.forEach((x, i) => {
+      expect(sh.lo[i]!).toBeLessThanOrEqual(x + 1e-12);
+      expect(sh.hi[i]!).toBeGreaterThanOrEqual(x - 1e-12);
+    });
+    expect(st.queue_head).not.toEqual(before.queue_head.filter((id) => !ids.includes(id)));
+    // the next page comes with the model's top topics, and its row names the model
+    const doc = (await api(s, 'GET', '/api/next', undefined, 'fresh')).json.doc as { id: string; top: { label: string }[]; model: string };
+    expect(doc.top).toHaveLength(3);
+    expect(doc.model).toBe(st.model);
+    expect((await api(s, 'POST', '/api/label', { id: doc.id, label: 'sports' }, 'fresh')).status).toBe(200);
+    expect(rows(file).at(-1)).toMatchObject({ id: doc.id, model: st.model });
+  });
 });
