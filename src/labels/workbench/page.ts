@@ -159,16 +159,26 @@ async function loadNext() {
   showDoc();
 }
 
+// one action at a time: a key pressed while the last one is saving is dropped (and said so), never applied to the next page
 async function run(f) {
-  if (busy) return;
+  if (busy) {
+    toast('still saving the last action: press again', true);
+    return;
+  }
   busy = true;
+  document.body.dataset.busy = '1';
   try {
     await f();
   } catch (e) {
     toast(e.message, true);
   } finally {
     busy = false;
+    document.body.dataset.busy = '';
   }
+}
+
+function refreshSoon() {
+  refresh().catch((e) => toast(e.message, true));
 }
 
 function submit(label, reason) {
@@ -183,8 +193,7 @@ function submit(label, reason) {
     $('note').value = '';
     toast('saved ' + doc.id + ': ' + nameOf(label) + (body.label2 ? ' + ' + nameOf(body.label2) : '') + (reason ? ' (' + reason + ')' : ''));
     await loadNext();
-    await refresh();
-  });
+  }).then(refreshSoon);
 }
 
 function skip() {
@@ -201,16 +210,14 @@ function undo() {
     const r = await api('POST', '/api/undo', {});
     toast('undone: ' + (r.undone ? r.undone.id + ' (' + nameOf(r.undone.label) + ')' : 'nothing'));
     await loadNext();
-    await refresh();
-  });
+  }).then(refreshSoon);
 }
 
 function retrain() {
   return run(async () => {
     await api('POST', '/api/retrain', {});
     toast('retraining in the background');
-    await refresh();
-  });
+  }).then(refreshSoon);
 }
 
 function renderState() {
@@ -308,7 +315,7 @@ run(async () => {
   await loadNext();
   document.body.dataset.ready = '1';
 });
-setInterval(() => { refresh().catch((e) => toast(e.message, true)); }, 2000);
+setInterval(refreshSoon, 2000);
 `;
 
 const BODY = `

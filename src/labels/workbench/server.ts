@@ -319,7 +319,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     let pick = queue.find((q) => free(q.id));
     if (!pick) {
       // the ranked queue ran dry: a random start over what is left, until the next ranking
-      const more = suggestLabels(pool, { n: queueSize, seed: seed + sessionLabels + 1, labelled: new Set([...labelled, ...skips]) });
+      const inQueue = new Set(queue.map((q) => q.id));
+      const more = suggestLabels(pool, { n: queueSize, seed: seed + sessionLabels + 1, labelled: new Set([...labelled, ...skips, ...inQueue]) });
       queue = queue.concat(more.map((s) => ({ id: s.id, reason: s.reason, top: [], model: null })));
       pick = queue.find((q) => free(q.id));
     }
@@ -458,6 +459,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     if (decoded.includes('..') || decoded.includes('\\') || decoded.includes('\0') || decoded.includes('//')) throw new HttpError(400, 'path traversal refused');
     for (const [k, v] of url.searchParams) if (k !== 'token' && looksLikePath(v)) throw new HttpError(400, `parameter "${k}": path-like values are refused`);
     const client = url.searchParams.get('client') ?? 'default';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(client)) throw new HttpError(400, 'parameter "client" must be 1-64 letters, digits, _ or -');
     const method = req.method ?? 'GET';
     const route = `${method} ${rawPath}`;
     const readJson = async (): Promise<Record<string, unknown>> => {
