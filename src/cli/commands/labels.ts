@@ -22,7 +22,10 @@ interface CheckOptions {
 }
 
 export function registerLabelsCommand(program: Command): void {
-  const labels = program.command('labels').alias('label').description('work with label sets (taxonomy.yaml + labelled JSONL): check, measure agreement, suggest what to label next');
+  const labels = program
+    .command('labels')
+    .alias('label')
+    .description('work with label sets (taxonomy.yaml + labelled JSONL): check, measure agreement, suggest what to label next, label in the browser (serve)');
   labels
     .command('suggest')
     .description('the next documents worth labelling: equal quotas per language (and per predicted topic with a model), most uncertain first, skipping labelled ones')

@@ -348,7 +348,7 @@ const BODY = `
         <button type="button" id="none"><kbd>n</kbd>none fits</button>
         <button type="button" id="skip"><kbd>s</kbd>skip</button>
         <button type="button" id="undo"><kbd>u</kbd>undo</button>
-        <input id="note" maxlength="500" placeholder="note (press /)" autocomplete="off">
+        <input id="note" maxlength="@MAX_NOTE@" placeholder="note (press /)" autocomplete="off">
       </div>
       <div class="muted">key = main topic and save; Shift+key = second topic first; n then 1-6 = none fits with its reason</div>
       <div id="toast"></div>
@@ -373,7 +373,7 @@ const BODY = `
 `;
 
 /** The page, with `nonce` on its one script and one style element (the server's CSP names the same nonce). */
-export function workbenchPage(nonce: string): string {
+export function workbenchPage(nonce: string, maxNoteChars: number): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -382,7 +382,7 @@ export function workbenchPage(nonce: string): string {
 <title>topicmix label serve</title>
 <style nonce="${nonce}">${CSS}</style>
 </head>
-<body>${BODY}<script nonce="${nonce}">${JS}</script>
+<body>${BODY.replace('@MAX_NOTE@', String(maxNoteChars))}<script nonce="${nonce}">${JS}</script>
 </body>
 </html>
 `;

@@ -477,7 +477,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     switch (route) {
       case 'GET /': {
         const nonce = randomBytes(16).toString('base64');
-        send(res, 200, workbenchPage(nonce), 'text/html; charset=utf-8', {
+        send(res, 200, workbenchPage(nonce, WORKBENCH_DEFAULTS.maxNoteChars), 'text/html; charset=utf-8', {
           'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
         });
         return;
