@@ -14,7 +14,8 @@ export function rankInChild(job: RankJob): { result: Promise<RankResult>; kill: 
   if (!existsSync(entry)) {
     return { result: Promise.reject(new Error(`${entry} is missing: the workbench runs from the built package (npm run build)`)), kill: () => {} };
   }
-  const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // its own process group: a Ctrl-C in the terminal goes to the server, which stops the child itself
+  const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
     stderr = (stderr + b.toString('utf8')).slice(-4000);

@@ -244,6 +244,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   let sinceRetrain = 0;
   let sessionLabels = 0;
   let running: { kill: () => void; done: Promise<void> } | null = null;
+  let closing = false;
   const modelsDir = options.workDir ?? join(dir, '.workbench', 'models');
 
   const leases = new Map<string, { client: string; until: number }>();
@@ -285,6 +286,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         );
       },
       (err: unknown) => {
+        if (closing) return; // stopped by close()
         rankError = err instanceof Error ? err.message : String(err);
         log(`${train ? 'retrain' : 'ranking'} failed: ${rankError}`);
       },
@@ -545,6 +547,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       while (running) await running.done;
     },
     close: async () => {
+      closing = true;
+      pending = false;
       running?.kill();
       await new Promise<void>((r) => {
         server.close(() => r());
