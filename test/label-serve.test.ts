@@ -4,7 +4,7 @@
  * file it writes (the web-label format `labels check` and `labels agree` read), with two clients at once.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -205,8 +205,17 @@ describe('label serve: the label file', () => {
     expect(JSON.parse(agree.stdout)).toMatchObject({ n: ids.length + 1, agreement: 1 });
   });
 
-  it('retrains on demand in the background: a model, held-out accuracy on the heldout rows, corrected shares, a new ranking', async () => {
-    const { s, file, labels } = await start();
+  it('retrains on demand in the background (with --map data): a model, held-out accuracy on the heldout rows, corrected shares, a new ranking', async () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'extra'));
+    const mapped = [
+      { text: 'the striker scored in the derby', label: 'ball' },
+      { text: 'slow cooked beef stew recipe', label: 'cook' },
+      { text: 'new laptop chip benchmark', label: 'pc' },
+    ];
+    writeFileSync(join(root, 'extra', 'train.jsonl'), mapped.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(join(root, 'extra.yaml'), 'dataset: extra\ntrain: [extra/train.jsonl]\nmap: { ball: sports, cook: food_dining, pc: technology }\n');
+    const { s, file, labels } = await start(['--map', join(root, 'extra.yaml'), '--data-root', root]);
     const before = (await api(s, 'GET', '/api/state')).json as { queue_head: string[] };
     const ids = ['sports', 'food_dining', 'technology'].flatMap((t) => ['en', 'zh'].flatMap((l) => [0, 1, 2, 3, 4].map((n) => `${l}-${t}-${n}`)));
     for (const id of ids) expect((await api(s, 'POST', '/api/label', { id, label: id.split('-')[1] })).status).toBe(200);
@@ -220,7 +229,8 @@ describe('label serve: the label file', () => {
     }
     expect(st.error).toBeNull();
     expect(st.model).toMatch(/^workbench-1@[0-9a-f]{12}$/);
-    expect(existsSync(join(labels, '.workbench', 'models', 'round-1', 'model.json'))).toBe(true);
+    // trained on the label set plus the mapped data
+    expect(readFileSync(join(labels, '.workbench', 'models', 'round-1', 'model.json'), 'utf8')).toContain('extra/train.jsonl');
     const heldout = rows(file).filter((r) => r.split === 'heldout');
     expect(heldout.length).toBeGreaterThan(0);
     const h = st.heldout as { n: number; correct: number; byLang: { lang: string; n: number }[] };

@@ -270,6 +270,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       round,
       seed,
       queueSize,
+      ...(options.map !== undefined && { map: options.map }),
+      ...(options.dataRoot !== undefined && { dataRoot: options.dataRoot }),
       ...(model ? { model: model.dir } : options.model !== undefined && { model: options.model }),
     };
     if (train) sinceRetrain = 0;
