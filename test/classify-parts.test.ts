@@ -1,0 +1,166 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifier, type Classifier } from '../src/classifier.js';
+import { Featurizer, IdBuffer } from '../src/features/featurizer.js';
+import { readModelDir } from '../src/io/model-files.js';
+import { LinearScorer } from '../src/model/linear-scorer.js';
+import { scoreTexts } from '../src/model/score-texts.js';
+import { trainModel } from '../src/train.js';
+import { requireBuiltCli, runCli, tinyLabelled } from './cli-helpers.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+// A page that is half sports, half finance: two parts of exactly equal length (padded with separators),
+// so the cut falls on the boundary.
+const rows = tinyLabelled();
+const isZh = (t: string): boolean => /[\u4e00-\u9fff]/.test(t);
+const pad = (s: string, n: number, c: string): string => s + c.repeat(n - s.length);
+const enHalf = (label: string): string =>
+  pad(
+    `${rows
+      .filter((r) => r.label === label && !isZh(r.text))
+      .map((r) => `${r.text}.`)
+      .join(' ')} `,
+    400,
+    ' ',
+  );
+const zhHalf = (label: string): string =>
+  pad(
+    `${rows
+      .filter((r) => r.label === label && isZh(r.text))
+      .map((r) => r.text)
+      .join('。')}。`,
+    150,
+    '。',
+  );
+const EN_PAGE = enHalf('sports') + enHalf('finance');
+const ZH_PAGE = zhHalf('sports') + zhHalf('finance');
+const SHORT = 'The team won the football match.';
+
+let dir: string;
+let model: string;
+let clf: Classifier;
+
+beforeAll(async () => {
+  requireBuiltCli();
+  dir = tempDir();
+  writeFileSync(join(dir, 'train.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  model = join(dir, 'model');
+  await trainModel({ data: [join(dir, 'train.jsonl')], out: model, buckets: 4096, seed: 3 });
+  clf = await loadClassifier(model, { parts: 2, partsMinChars: 200 });
+}, 120_000);
+
+describe('parts of long pages (library)', () => {
+  it('a page half one topic and half another gets two parts with those topics, at the exact boundary (en and zh)', async () => {
+    const [en, zh, short] = await clf.classifyBatch([EN_PAGE, ZH_PAGE, SHORT]);
+    expect(en!.parts).toEqual([
+      { start: 0, end: 400, label: 'sports', score: expect.any(Number) },
+      { start: 400, end: 800, label: 'finance', score: expect.any(Number) },
+    ]);
+    expect(zh!.parts!.map((p) => [p.start, p.end, p.label])).toEqual([
+      [0, 150, 'sports'],
+      [150, 300, 'finance'],
+    ]);
+    for (const p of [...en!.parts!, ...zh!.parts!]) expect(p.score).toBeGreaterThan(0.5);
+    expect(short!.parts).toBeUndefined();
+  });
+
+  it("the page's own prediction is exactly the one without parts", async () => {
+    const plain = await loadClassifier(model);
+    const withParts = await clf.classifyBatch([EN_PAGE, ZH_PAGE, SHORT]);
+    const without = await plain.classifyBatch([EN_PAGE, ZH_PAGE, SHORT]);
+    expect(withParts.map(({ parts: _, ...p }) => p)).toEqual(without);
+    expect(without.every((p) => p.parts === undefined)).toBe(true);
+    // per call: parts on a classifier loaded without them, and off again
+    expect(plain.classify(EN_PAGE, { parts: 2, partsMinChars: 200 }).parts).toEqual(withParts[0]!.parts);
+    expect(clf.classify(EN_PAGE, { parts: 0 }).parts).toBeUndefined();
+    expect(clf.classify(EN_PAGE, { partsMinChars: 801 }).parts).toBeUndefined();
+    expect(plain.classify(EN_PAGE, { partChars: 200, partsMinChars: 200 }).parts).toHaveLength(4);
+  });
+
+  it('a page longer than the featurizer chunk is split the same way, its own probabilities unchanged', async () => {
+    const files = await readModelDir(model);
+    const scorer = new LinearScorer(files);
+    const settings = { parts: 2, partChars: 0, partsMinChars: 200 };
+    const whole = scoreTexts(new Featurizer(files.meta.featurizer), scorer, [EN_PAGE], new IdBuffer(), settings);
+    const chunked = new Featurizer({ ...files.meta.featurizer, chunkChars: 150 });
+    const a = scoreTexts(chunked, scorer, [EN_PAGE], new IdBuffer(), settings);
+    const b = scoreTexts(chunked, scorer, [EN_PAGE], new IdBuffer());
+    expect(a.chunks[0]).toBeGreaterThan(1);
+    expect(a.probs).toEqual(b.probs);
+    expect([...a.parts![0]!.bounds]).toEqual([...whole.parts![0]!.bounds]);
+    const top = (p: Float32Array, j: number): number => (p[j * 3]! > p[j * 3 + 1]! ? (p[j * 3]! > p[j * 3 + 2]! ? 0 : 2) : p[j * 3 + 1]! > p[j * 3 + 2]! ? 1 : 2);
+    expect([top(a.parts![0]!.probs, 0), top(a.parts![0]!.probs, 1)]).toEqual([top(whole.parts![0]!.probs, 0), top(whole.parts![0]!.probs, 1)]);
+  });
+
+  it('the tfjs backends give the same parts (scores within 1e-5)', async () => {
+    const js = await clf.classifyBatch([EN_PAGE, ZH_PAGE]);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const other = await loadClassifier(model, { backend, parts: 2, partsMinChars: 200 });
+      const got = await other.classifyBatch([EN_PAGE, ZH_PAGE]);
+      for (let i = 0; i < 2; i++) {
+        expect(
+          got[i]!.parts!.map(({ score: _, ...p }) => p),
+          backend,
+        ).toEqual(js[i]!.parts!.map(({ score: _, ...p }) => p));
+        for (let j = 0; j < 2; j++) expect(Math.abs(got[i]!.parts![j]!.score - js[i]!.parts![j]!.score), backend).toBeLessThan(1e-5);
+      }
+      other.dispose();
+    }
+  });
+
+  it('bad option values fail naming the option, at load and per call', async () => {
+    const msg = '`parts` must be 0 (off) or an integer from 2 to 64, got';
+    await expect(loadClassifier(model, { parts: 1 })).rejects.toThrow(`${msg} 1`);
+    await expect(loadClassifier(model, { parts: 65 })).rejects.toThrow(`${msg} 65`);
+    await expect(loadClassifier(model, { parts: 2.5 })).rejects.toThrow(`${msg} 2.5`);
+    await expect(loadClassifier(model, { partChars: -1 })).rejects.toThrow('`partChars` must be 0 (off) or a positive integer, got -1');
+    await expect(loadClassifier(model, { partsMinChars: 0 })).rejects.toThrow('`partsMinChars` must be a positive integer, got 0');
+    await expect(loadClassifier(model, { parts: 3, partChars: 500 })).rejects.toThrow('give `parts` (3) or `partChars` (500), not both');
+    await expect(clf.classifyBatch([SHORT], { parts: '2' as unknown as number })).rejects.toThrow(`${msg} 2`);
+    expect(() => clf.classify(SHORT, { partChars: 100 })).toThrow('give `parts` (2) or `partChars` (100), not both');
+  });
+});
+
+describe('classify --parts (CLI)', () => {
+  it('writes topic_parts on long pages only; 1 and 2 workers and stdin write the same bytes', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) lines.push(JSON.stringify({ id: i, text: i % 3 === 0 ? SHORT : i % 3 === 1 ? EN_PAGE : ZH_PAGE }));
+    const input = join(dir, 'pages.jsonl');
+    writeFileSync(input, lines.join('\n') + '\n');
+    expect(readFileSync(input).length).toBeGreaterThan(2 * 512 * 1024); // several pieces, so both workers get some
+    const args = (out: string, workers: number): string[] => ['classify', '--model', model, input, '-o', out, '--parts', '2', '--parts-min-chars', '200', '--workers', String(workers)];
+    const one = await runCli(args(join(dir, 'one.jsonl'), 1));
+    expect(one.stderr).toContain('read 2000, tagged 2000, errors 0');
+    const two = await runCli(args(join(dir, 'two.jsonl'), 2));
+    expect(two.code).toBe(0);
+    const stdin = await runCli(['classify', '--model', model, '--parts', '2', '--parts-min-chars', '200'], { input: readFileSync(input) });
+    const a = readFileSync(join(dir, 'one.jsonl'), 'utf8');
+    expect(readFileSync(join(dir, 'two.jsonl'), 'utf8')).toBe(a);
+    expect(stdin.stdout).toBe(a);
+    const out = a
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { topic_parts?: { start: number; end: number; topic: string; score: number }[] });
+    expect(out[0]!.topic_parts).toBeUndefined();
+    expect(out[1]!.topic_parts!.map((p) => [p.start, p.end, p.topic])).toEqual([
+      [0, 400, 'sports'],
+      [400, 800, 'finance'],
+    ]);
+    expect(a.split('\n')[2]).toMatch(/,"topic_parts":\[\{"start":0,"end":150,"topic":"sports","score":0\.\d+\},\{"start":150,"end":300,"topic":"finance","score":0\.\d+\}\]\}$/);
+    // without --parts, the other fields are byte for byte the same
+    const plain = await runCli(['classify', '--model', model, input, '-o', join(dir, 'plain.jsonl'), '--workers', '1']);
+    expect(plain.code).toBe(0);
+    expect(a.replace(/,"topic_parts":\[[^\]]*\]/g, '')).toBe(readFileSync(join(dir, 'plain.jsonl'), 'utf8'));
+  }, 120_000);
+
+  it('bad values are usage errors naming the flag', async () => {
+    const one = await runCli(['classify', '--model', model, '--parts', '1'], { input: `${JSON.stringify({ text: SHORT })}\n` });
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toContain('--parts must be 0 (off) or an integer from 2 to 64, got 1');
+    const both = await runCli(['classify', '--model', model, '--parts', '2', '--part-chars', '500'], { input: `${JSON.stringify({ text: SHORT })}\n` });
+    expect(both.stderr).toContain('give --parts (2) or --part-chars (500), not both');
+    const min = await runCli(['classify', '--model', model, '--parts-min-chars', '0'], { input: '' });
+    expect(min.stderr).toContain('--parts-min-chars must be an integer >= 1, got "0"');
+  });
+});
