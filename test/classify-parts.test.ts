@@ -6,6 +6,10 @@ import { Featurizer, IdBuffer } from '../src/features/featurizer.js';
 import { readModelDir } from '../src/io/model-files.js';
 import { LinearScorer } from '../src/model/linear-scorer.js';
 import { scoreTexts } from '../src/model/score-texts.js';
+import { buildReport } from '../src/report/build-report.js';
+import { mergeReports } from '../src/report/merge-reports.js';
+import { parseTaggedDoc } from '../src/report/tagged-doc.js';
+import { loadTokenCounter } from '../src/report/token-counter.js';
 import { trainModel } from '../src/train.js';
 import { requireBuiltCli, runCli, tinyLabelled } from './cli-helpers.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -36,6 +40,7 @@ const zhHalf = (label: string): string =>
 const EN_PAGE = enHalf('sports') + enHalf('finance');
 const ZH_PAGE = zhHalf('sports') + zhHalf('finance');
 const SHORT = 'The team won the football match.';
+const LABELS_SET = ['finance', 'sports', 'tech'];
 
 let dir: string;
 let model: string;
@@ -162,5 +167,57 @@ describe('classify --parts (CLI)', () => {
     expect(both.stderr).toContain('give --parts (2) or --part-chars (500), not both');
     const min = await runCli(['classify', '--model', model, '--parts-min-chars', '0'], { input: '' });
     expect(min.stderr).toContain('--parts-min-chars must be an integer >= 1, got "0"');
+  });
+});
+
+describe('report on pages with topic_parts', () => {
+  it('counts split and mixed pages per page topic; shard reports merged equal one report over all the parts', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 90; i++) lines.push(JSON.stringify({ id: i, text: i % 3 === 0 ? SHORT : i % 3 === 1 ? EN_PAGE : ZH_PAGE }));
+    lines.push(JSON.stringify({ id: 90, text: enHalf('sports') + enHalf('sports') }));
+    const input = join(dir, 'report-pages.jsonl');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const out = join(dir, 'shards');
+    const run = await runCli(['classify', '--model', model, input, '--output-dir', out, '--shards', '2', '--parts', '2', '--parts-min-chars', '200', '--report-tokenizer', 'chars', '--workers', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    const merged = await mergeReports([join(out, 'part-00000.report.json'), join(out, 'part-00001.report.json')]);
+    const tokenizer = await loadTokenCounter('chars');
+    const single = await buildReport([join(out, 'part-00000.jsonl'), join(out, 'part-00001.jsonl')], { tokenizer, model: null });
+    const [en, zh] = await clf.classifyBatch([EN_PAGE, ZH_PAGE]);
+    const other = (l: string | null): string => (l === 'sports' ? 'finance' : 'sports');
+    // 30 en and 30 zh half-and-half pages (mixed), 1 all-sports page (split, not mixed)
+    const expected = [
+      { lang: 'en', topic: en!.label!, split_docs: 30, mixed_docs: 30, parts: 60, mixed_parts: 30, other_topics: { [other(en!.label)]: 30 } },
+      { lang: 'en', topic: 'sports', split_docs: 1, mixed_docs: 0, parts: 2, mixed_parts: 0, other_topics: {} },
+      { lang: 'zh', topic: zh!.label!, split_docs: 30, mixed_docs: 30, parts: 60, mixed_parts: 30, other_topics: { [other(zh!.label)]: 30 } },
+    ];
+    if (en!.label === 'sports') expected.splice(0, 2, { ...expected[0]!, split_docs: 31, parts: 62 });
+    expect(single.report.state.parts).toEqual(expected);
+    expect(merged.report.state.parts).toEqual(single.report.state.parts);
+    expect(merged.report.summary.parts).toEqual(single.report.summary.parts);
+    expect(single.report.summary.parts).toMatchObject({ split_docs: 61, mixed_docs: 60 });
+    const md = await runCli(['report', '--merge', join(out, 'part-00000.report.json'), join(out, 'part-00001.report.json'), '--format', 'md']);
+    expect(md.stdout).toContain('## Long pages split into parts');
+    expect(md.stdout).toContain("61 long pages were split into parts (classify --parts); 60 (98.4%) are mixed: a part's top topic differs from the page's.");
+    // no topic_parts: no parts in the report
+    expect((await runCli(['classify', '--model', model, input, '-o', join(dir, 'report-plain.jsonl')])).code).toBe(0);
+    const plain = await buildReport([join(dir, 'report-plain.jsonl')], { tokenizer, model: null });
+    expect(plain.report.state.parts).toBeUndefined();
+    expect(plain.report.summary.parts).toBeUndefined();
+  }, 120_000);
+
+  it('bad topic_parts are invalid_field errors saying what is wrong', () => {
+    const base = { topic: 'sports', topic_score: 0.9, topics: [{ label: 'sports', score: 0.9 }], lang: 'en' };
+    const bad = (topic_parts: unknown): string => {
+      const r = parseTaggedDoc({ ...base, topic_parts }, new Set(LABELS_SET));
+      return r.ok ? 'ok' : `${r.code} ${r.field}: ${r.message}`;
+    };
+    expect(bad([{ start: 0, end: 5, topic: 'sports', score: 0.9 }])).toBe('ok');
+    expect(bad([])).toBe('invalid_field topic_parts: field "topic_parts" must be a non-empty array of {start, end, topic, score}, got an array');
+    expect(bad([{ start: 1, end: 5, topic: 'sports', score: 0.9 }])).toBe(
+      'invalid_field topic_parts: field "topic_parts" element 0 must span the characters after the previous part (start 0), got start 1, end 5',
+    );
+    expect(bad([{ start: 0, end: 5, topic: 'sports', score: 2 }])).toBe('invalid_field topic_parts: field "topic_parts" element 0 score must be a probability in [0, 1], got 2');
+    expect(bad([{ start: 0, end: 5, topic: 'cooking', score: 0.5 }])).toBe('unknown_label topic_parts: label "cooking" is not a label of the model');
   });
 });
