@@ -12,6 +12,7 @@ import { parseTaggedDoc } from '../src/report/tagged-doc.js';
 import { loadTokenCounter } from '../src/report/token-counter.js';
 import { trainModel } from '../src/train.js';
 import { requireBuiltCli, runCli, tinyLabelled } from './cli-helpers.js';
+import { rng } from './helpers/random.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 // A page that is half sports, half finance: two parts of exactly equal length (padded with separators),
@@ -219,5 +220,41 @@ describe('report on pages with topic_parts', () => {
     );
     expect(bad([{ start: 0, end: 5, topic: 'sports', score: 2 }])).toBe('invalid_field topic_parts: field "topic_parts" element 0 score must be a probability in [0, 1], got 2');
     expect(bad([{ start: 0, end: 5, topic: 'cooking', score: 0.5 }])).toBe('unknown_label topic_parts: label "cooking" is not a label of the model');
+  });
+});
+
+describe('LinearScorer.scoreWithParts: pages and parts from one gather', () => {
+  it("gives the pages' probabilities bit for bit as score does, and each part's as score over its ids (lazy logit table too)", async () => {
+    const files = await readModelDir(model);
+    const r = rng(5);
+    const n = 40;
+    const offsets = new Int32Array(n + 1);
+    const lens = Array.from({ length: n }, () => Math.floor(r() * 200));
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + lens[i]!;
+    const ids = Int32Array.from({ length: offsets[n]! }, () => 1 + Math.floor(r() * 4095));
+    const cutAt = new Int32Array(n + 1);
+    const cuts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let a = offsets[i]! + 8 * (1 + Math.floor(r() * 4)); i % 3 !== 0 && a < offsets[i + 1]!; a += 8 * (1 + Math.floor(r() * 6))) cuts.push(a);
+      cutAt[i + 1] = cuts.length;
+    }
+    expect(cuts.length).toBeGreaterThan(20);
+    const fused = new LinearScorer(files).scoreWithParts(ids, offsets, Int32Array.from(cuts), cutAt);
+    const plain = new LinearScorer(files);
+    expect(fused.probs).toEqual(plain.score(ids, offsets));
+    // the parts as documents of their own
+    const partIds: number[] = [];
+    const po = [0];
+    for (let i = 0; i < n; i++) {
+      if (cutAt[i + 1] === cutAt[i]) continue;
+      const b = [offsets[i]!, ...cuts.slice(cutAt[i]!, cutAt[i + 1]!), offsets[i + 1]!];
+      for (let j = 0; j + 1 < b.length; j++) {
+        partIds.push(...ids.subarray(b[j]!, b[j + 1]!));
+        po.push(partIds.length);
+      }
+    }
+    const want = plain.score(Int32Array.from(partIds), Int32Array.from(po));
+    expect(fused.parts.length).toBe(want.length);
+    for (let k = 0; k < want.length; k++) expect(Math.abs(fused.parts[k]! - want[k]!)).toBeLessThan(1e-6);
   });
 });

@@ -1,5 +1,5 @@
 import { IdBuffer, splitChunks, type Featurizer } from '../features/featurizer.js';
-import type { Scorer } from './scorer-types.js';
+import { PART_ALIGN, type Scorer } from './scorer-types.js';
 import { pageCuts, toCodePointOffsets, type PartSettings } from '../text/part-split.js';
 import { scriptOf, type ScriptCounts } from '../text/script.js';
 import type { Script } from '../types.js';
@@ -49,29 +49,75 @@ export function scoreTexts(featurizer: Featurizer, scorer: Scorer, texts: readon
       (long ??= []).push(i);
     } else {
       const cuts = split ? pageCuts(text, parts) : undefined;
-      if (cuts) {
+      if (cuts && cuts.length > 0) {
         const start = buf.length;
         const counts: ScriptCounts = { han: 0, latin: 0, other: 0 };
         const marks = featurizer.featurizeMarked(text, cuts, buf, counts);
-        const at = new Int32Array(cuts.length + 2);
-        at[0] = start;
-        at.set(marks, 1);
-        at[cuts.length + 1] = buf.length;
         scripts[i] = scriptOf(counts);
-        pending.push({ doc: i, cuts, at });
+        const p = alignParts(i, cuts, marks, start, buf.length);
+        if (p) pending.push(p);
       } else scripts[i] = scriptOf(featurizer.featurize(text, buf));
     }
     offsets[i + 1] = buf.length;
   }
-  const probs = scorer.score(buf.view(), offsets);
-  const chunks = new Int32Array(n);
   const scored: (ScoredParts | undefined)[] | undefined = split ? new Array<ScoredParts | undefined>(n).fill(undefined) : undefined;
-  if (pending.length > 0) scorePending(scorer, texts, buf, pending, scored!);
+  let probs: Float32Array;
+  if (pending.length > 0 && scorer.scoreWithParts) probs = scoreFused(scorer, texts, buf, offsets, pending, scored!);
+  else {
+    probs = scorer.score(buf.view(), offsets);
+    if (pending.length > 0) scorePending(scorer, texts, buf, pending, scored!);
+  }
+  const chunks = new Int32Array(n);
   if (long) for (const i of long) chunks[i] = scoreLong(featurizer, scorer, texts[i]!, probs, i, scripts, split ? parts : undefined, scored);
   return { probs, scripts, chunks, ...(scored && { parts: scored }) };
 }
 
-/** Scores the parts of the batch's long pages in one call, from the ids the pages were scored with. */
+/**
+ * A page's parts as scored: each cut's mark moved back to a multiple of PART_ALIGN ids from the page's start
+ * (at most 7 ids, a few characters, go to the next part), so that the js kernel sums the page's rows exactly
+ * as without parts; cuts whose parts would be left without ids are dropped. Undefined when none is left.
+ */
+function alignParts(doc: number, cuts: readonly number[], marks: Int32Array, start: number, end: number): PendingParts | undefined {
+  const kept: number[] = [];
+  const at: number[] = [start];
+  for (let k = 0; k < cuts.length; k++) {
+    const a = start + Math.floor((marks[k]! - start) / PART_ALIGN) * PART_ALIGN;
+    if (a <= at[at.length - 1]! || a >= end) continue;
+    kept.push(cuts[k]!);
+    at.push(a);
+  }
+  if (kept.length === 0) return undefined;
+  at.push(end);
+  return { doc, cuts: kept, at: Int32Array.from(at) };
+}
+
+/** The pages and their parts from one gather (Scorer.scoreWithParts). */
+function scoreFused(scorer: Scorer, texts: readonly string[], buf: IdBuffer, offsets: Int32Array, pending: PendingParts[], scored: (ScoredParts | undefined)[]): Float32Array {
+  const n = offsets.length - 1;
+  const cutAt = new Int32Array(n + 1);
+  const cuts: number[] = [];
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    const p = pending[q];
+    if (p?.doc === i) {
+      for (let j = 1; j + 1 < p.at.length; j++) cuts.push(p.at[j]!);
+      q++;
+    }
+    cutAt[i + 1] = cuts.length;
+  }
+  const { probs, parts } = scorer.scoreWithParts!(buf.view(), offsets, Int32Array.from(cuts), cutAt);
+  const K = scorer.numLabels;
+  let first = 0;
+  for (const p of pending) {
+    const m = p.at.length - 1;
+    const text = texts[p.doc]!;
+    scored[p.doc] = { bounds: toCodePointOffsets(text, [0, ...p.cuts, text.length]), probs: parts.slice(first * K, (first + m) * K) };
+    first += m;
+  }
+  return probs;
+}
+
+/** Scores the parts of the batch's long pages in one call, from the ids the pages were scored with (scorers without scoreWithParts). */
 function scorePending(scorer: Scorer, texts: readonly string[], buf: IdBuffer, pending: PendingParts[], scored: (ScoredParts | undefined)[]): void {
   let total = 0;
   let count = 0;

@@ -60,8 +60,19 @@ function isCloser(c: number): boolean {
   return c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d || c === 0x201d || c === 0x2019 || c === 0x300d || c === 0x300f || c === 0x3011 || c === 0xff09;
 }
 
-const CJK_TERMINATORS = new Set([0x3002, 0xff01, 0xff1f, 0xff1b, 0x2026]); // 。！？；…
-const ASCII_TERMINATORS = new Set([0x2e, 0x21, 0x3f, 0x3b]); // . ! ? ;
+/** 。！？；… */
+function isCjkTerminator(c: number): boolean {
+  return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b || c === 0x2026;
+}
+
+/** . ! ? ; (a sentence end only when a space follows) */
+function isAsciiTerminator(c: number): boolean {
+  return c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b;
+}
+
+function isTerminator(c: number): boolean {
+  return isCjkTerminator(c) || isAsciiTerminator(c);
+}
 
 /** How good a cut before text[i] is (Rank.None: not allowed). */
 function rankAt(text: string, i: number): Rank {
@@ -78,7 +89,7 @@ function rankAt(text: string, i: number): Rank {
     j--;
   }
   const t = text.charCodeAt(j);
-  if (CJK_TERMINATORS.has(t) || (spaced && ASCII_TERMINATORS.has(t))) return Rank.Sentence;
+  if (isCjkTerminator(t) || (spaced && isAsciiTerminator(t))) return Rank.Sentence;
   return Rank.Word;
 }
 
@@ -91,6 +102,12 @@ function bestCut(text: string, lo: number, hi: number, target: number): number {
     for (let side = 0; side < (d === 0 ? 1 : 2); side++) {
       const i = side === 0 ? target - d : target + d;
       if (i < lo || i > hi) continue;
+      // with a word start in hand, only a sentence or paragraph start can win: they follow a space,
+      // a line break, a closer or a terminator (most positions are not worth a full look)
+      if (bestRank >= Rank.Word) {
+        const p = text.charCodeAt(i - 1);
+        if (bestRank === Rank.Sentence ? p !== 0x0a : !(p === 0x20 || p === 0x0a || p === 0x09 || isTerminator(p) || isCloser(p))) continue;
+      }
       const r = rankAt(text, i);
       if (r > bestRank) {
         bestRank = r;
@@ -152,7 +169,8 @@ export function codePointLength(text: string): number {
  */
 export function pageCuts(text: string, s: PartSettings): number[] | undefined {
   if ((s.parts === 0 && s.partChars === 0) || text.length < s.partsMinChars) return undefined;
-  const chars = codePointLength(text);
+  // a text has at least half as many code points as UTF-16 units: count them only when that is not enough
+  const chars = s.partChars > 0 || text.length < 2 * s.partsMinChars ? codePointLength(text) : text.length;
   if (chars < s.partsMinChars) return undefined;
   const count = s.parts > 0 ? s.parts : Math.min(PART_SPLIT.maxParts, Math.max(2, Math.round(chars / s.partChars)));
   return partCuts(text, count);
