@@ -176,8 +176,11 @@ export function pageCuts(text: string, s: PartSettings): number[] | undefined {
   return partCuts(text, count);
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** UTF-16 offsets as code-point offsets (what the output writes: Python's str indices). */
 export function toCodePointOffsets(text: string, offsets: readonly number[]): Int32Array {
+  if (!SURROGATE.test(text)) return Int32Array.from(offsets); // the usual case: the same numbers
   const out = new Int32Array(offsets.length);
   let surrogates = 0;
   let at = 0;
