@@ -1,7 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { registerClassifyCommand } from '../src/cli/commands/classify.js';
 import { loadClassifier, type Classifier } from '../src/classifier.js';
+import { PART_SPLIT, PREDICT_DEFAULTS } from '../src/defaults.js';
 import { Featurizer, IdBuffer } from '../src/features/featurizer.js';
 import { readModelDir } from '../src/io/model-files.js';
 import { LinearScorer } from '../src/model/linear-scorer.js';
@@ -129,6 +132,16 @@ describe('parts of long pages (library)', () => {
 });
 
 describe('classify --parts (CLI)', () => {
+  it('takes its defaults from PREDICT_DEFAULTS: off, pages of 3000 characters and more, at most 64 parts', () => {
+    const program = new Command();
+    registerClassifyCommand(program);
+    const opts = program.commands.find((c) => c.name() === 'classify')!.options;
+    const dflt = (name: string): unknown => opts.find((o) => o.attributeName() === name)?.defaultValue;
+    expect([dflt('parts'), dflt('partChars'), dflt('partsMinChars')]).toEqual([PREDICT_DEFAULTS.parts, PREDICT_DEFAULTS.partChars, PREDICT_DEFAULTS.partsMinChars]);
+    expect([PREDICT_DEFAULTS.parts, PREDICT_DEFAULTS.partChars, PREDICT_DEFAULTS.partsMinChars]).toEqual([0, 0, 3000]);
+    expect(PART_SPLIT).toEqual({ maxParts: 64, searchChars: 2000 });
+  });
+
   it('writes topic_parts on long pages only; 1 and 2 workers and stdin write the same bytes', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 2000; i++) lines.push(JSON.stringify({ id: i, text: i % 3 === 0 ? SHORT : i % 3 === 1 ? EN_PAGE : ZH_PAGE }));
