@@ -194,6 +194,10 @@ describe('report on pages with topic_parts', () => {
     const out = join(dir, 'shards');
     const run = await runCli(['classify', '--model', model, input, '--output-dir', out, '--shards', '2', '--parts', '2', '--parts-min-chars', '200', '--report-tokenizer', 'chars', '--workers', '1']);
     expect(run.code, run.stderr).toBe(0);
+    // the part settings are in the plan: another split is another plan
+    const again = await runCli(['classify', '--model', model, input, '--output-dir', out, '--shards', '2', '--parts', '3', '--parts-min-chars', '200', '--report-tokenizer', 'chars', '--resume']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('holds the outputs of another plan (parts: {"part_chars":0,"parts":2,"parts_min_chars":200} recorded, {"part_chars":0,"parts":3,"parts_min_chars":200} now)');
     const merged = await mergeReports([join(out, 'part-00000.report.json'), join(out, 'part-00001.report.json')]);
     const tokenizer = await loadTokenCounter('chars');
     const single = await buildReport([join(out, 'part-00000.jsonl'), join(out, 'part-00001.jsonl')], { tokenizer, model: null });
