@@ -13,7 +13,7 @@ import { TextClassifier } from './model/text-classifier.js';
 import { useBrowserTfjs, type BrowserBackend } from './browser/backend.js';
 import { fetchModelFiles, type FetchLike } from './browser/fetch-model.js';
 
-export type { Prediction, Script, TopicScore } from './types.js';
+export type { PartTopic, Prediction, Script, TopicScore } from './types.js';
 export type { ModelMetadata } from './model/metadata.js';
 export type { DocInput, PredictOptions } from './model/prediction.js';
 export type { ScoredBatch } from './model/score-texts.js';

@@ -165,6 +165,12 @@ export interface PredictDefaults {
   allScores: boolean;
   /** Documents per tfjs call in classifyBatch / classifyStream: 1024. */
   batchSize: number;
+  /** Long pages are also scored in this many parts (`topic_parts`): 0, off. From 2 to PART_SPLIT.maxParts. */
+  parts: number;
+  /** Or in parts of about this many characters (round(length / partChars), 2 to PART_SPLIT.maxParts): 0, off. */
+  partChars: number;
+  /** Pages of at least this many characters (code points) count as long: 3000. */
+  partsMinChars: number;
 }
 
 /** Prediction settings of `loadClassifier`, `loadModelHandle` and `topicmix classify`. */
@@ -173,6 +179,22 @@ export const PREDICT_DEFAULTS: Readonly<PredictDefaults> = Object.freeze({
   threshold: 0,
   allScores: false,
   batchSize: 1024,
+  parts: 0,
+  partChars: 0,
+  partsMinChars: 3000,
+});
+
+export interface PartSplitRule {
+  /** Most parts a page is cut into: 64. */
+  maxParts: number;
+  /** A cut is searched within a quarter of a part's length of its target, at most this many characters: 2000. */
+  searchChars: number;
+}
+
+/** How long pages are cut into parts (src/text/part-split.ts has the whole rule). */
+export const PART_SPLIT: Readonly<PartSplitRule> = Object.freeze({
+  maxParts: 64,
+  searchChars: 2000,
 });
 
 export interface OutputDefaults {

@@ -1,5 +1,11 @@
 import type { Script } from './types.js';
 
+/** A long page's parts as scored: bounds in code points (parts + 1, from 0 to the length), probabilities [parts, K]. */
+export interface DocParts {
+  bounds: Int32Array;
+  probs: Float32Array;
+}
+
 /** Where a document was read: file ('-' = stdin), 1-based line (WARC: record number), stored bytes. */
 export interface SourceSpan {
   file: string;
@@ -14,6 +20,8 @@ export interface DocTags {
   probs: Float32Array;
   lang: Script;
   chunks: number;
+  /** Only for long pages when parts are asked for. */
+  parts?: DocParts;
 }
 
 /** Fields a step set (name -> the value as JSON text) or removed (name -> null). */

@@ -62,7 +62,7 @@ export { suggestLabels, type SuggestOptions, type Suggestion } from './labels/su
 export { startWorkbench, type Workbench, type WorkbenchOptions } from './labels/workbench/server.js';
 
 // defaults, errors, shared types
-export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, AUTOTUNE_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS, MIXTURE_DEFAULTS, OUTPUT_DEFAULTS } from './defaults.js';
+export { FEATURIZER_DEFAULTS, TRAIN_DEFAULTS, AUTOTUNE_DEFAULTS, PREDICT_DEFAULTS, REPORT_DEFAULTS, READ_DEFAULTS, MIXTURE_DEFAULTS, OUTPUT_DEFAULTS, PART_SPLIT } from './defaults.js';
 export { UsageError } from './errors.js';
-export type { Prediction, TopicScore, Script, ErrorRecord, LabelledExample } from './types.js';
+export type { Prediction, PartTopic, TopicScore, Script, ErrorRecord, LabelledExample } from './types.js';
 export { VERSION } from './version.js';

@@ -25,6 +25,20 @@ export interface Prediction {
   scores?: Record<string, number>;
   /** Set when a long text was scored in this many chunks (all of its text counts, none is cut). */
   chunks?: number;
+  /** With the `parts` / `partChars` options, on long pages only: each part's span and top label, in text order. */
+  parts?: PartTopic[];
+}
+
+/**
+ * One part of a long page: characters [start, end) of its text, in Unicode code points (Python's str
+ * indices; JavaScript's string indices too unless the text has characters outside the BMP), and the part's
+ * own top label and its probability (no threshold: the abstain label can be a part's label).
+ */
+export interface PartTopic {
+  start: number;
+  end: number;
+  label: string;
+  score: number;
 }
 
 /** Where a record came from: file path ('-' for stdin) and 1-based line number. */

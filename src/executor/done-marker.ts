@@ -24,6 +24,8 @@ export interface ShardSettings {
   top_k: number;
   threshold: number;
   all_scores: boolean;
+  /** Only when long pages are split into parts (`topic_parts`). */
+  parts?: { parts: number; part_chars: number; parts_min_chars: number };
   max_line_bytes: number;
   gzip: boolean;
   /** classifyFiles options passed through by the caller (see RunShardsOptions.classifyOptions). */

@@ -182,6 +182,9 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     ...(options.topK !== undefined && { topK: options.topK }),
     ...(options.threshold !== undefined && { threshold: options.threshold }),
     ...(options.allScores !== undefined && { allScores: options.allScores }),
+    ...(options.parts !== undefined && { parts: options.parts }),
+    ...(options.partChars !== undefined && { partChars: options.partChars }),
+    ...(options.partsMinChars !== undefined && { partsMinChars: options.partsMinChars }),
   };
   const keepExisting = options.keepExisting ?? OUTPUT_DEFAULTS.keepExisting;
   const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain, keepExisting);

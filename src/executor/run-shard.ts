@@ -137,6 +137,9 @@ async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
     ...(o.topK !== undefined && { topK: o.topK }),
     ...(o.threshold !== undefined && { threshold: o.threshold }),
     ...(o.allScores !== undefined && { allScores: o.allScores }),
+    ...(o.parts !== undefined && { parts: o.parts }),
+    ...(o.partChars !== undefined && { partChars: o.partChars }),
+    ...(o.partsMinChars !== undefined && { partsMinChars: o.partsMinChars }),
   });
   const extraEntries = Object.entries(o.classifyOptions ?? {}).filter(([k, v]) => v !== undefined && !PERFORMANCE_ONLY.includes(k));
   const extra = extraEntries.length > 0 ? Object.fromEntries(extraEntries.sort((a, b) => (a[0] < b[0] ? -1 : 1))) : undefined;
@@ -146,6 +149,7 @@ async function prepareJob(o: RunShardsOptions): Promise<ShardJob> {
     top_k: predict.topK,
     threshold: predict.threshold,
     all_scores: predict.allScores,
+    ...((predict.parts > 0 || predict.partChars > 0) && { parts: { parts: predict.parts, part_chars: predict.partChars, parts_min_chars: predict.partsMinChars } }),
     max_line_bytes: o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     gzip: o.gzip === true,
     ...(extra !== undefined && { classify_options: extra }),
@@ -237,6 +241,7 @@ async function runLocked(o: RunShardsOptions, job: ShardJob, index: number): Pro
           topK: job.settings.top_k,
           threshold: job.settings.threshold,
           allScores: job.settings.all_scores,
+          ...(job.settings.parts && { parts: job.settings.parts.parts, partChars: job.settings.parts.part_chars, partsMinChars: job.settings.parts.parts_min_chars }),
           maxLineBytes: job.settings.max_line_bytes,
           ...(o.maxErrors !== undefined && { maxErrors: o.maxErrors }),
           ...(o.onProgress && { onProgress: (c: ClassifyCounts) => o.onProgress!(index, c) }),

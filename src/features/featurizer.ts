@@ -98,6 +98,29 @@ export class Featurizer {
     return counts;
   }
 
+  /**
+   * Like featurize (the same ids, in the same order), and also where each cut falls in them: returns, per
+   * cut, the length of `out` when the scan reaches `cuts[k]` (UTF-16 offsets into `text`, increasing, each an
+   * allowed cut of text/part-split.ts: normalising the pieces between them one by one gives the normalised
+   * whole). A word, a jieba run or a bigram that spans a cut counts in the later piece. Texts of at most
+   * `chunkChars` characters (longer ones are scored chunk by chunk: cut each chunk).
+   */
+  featurizeMarked(text: string, cuts: readonly number[], out: IdBuffer, counts: ScriptCounts = { han: 0, latin: 0, other: 0 }): Int32Array {
+    if (text.length > this.config.chunkChars) throw new Error(`featurizer: featurizeMarked takes texts of at most chunkChars (${this.config.chunkChars}) characters, got ${text.length}`);
+    const at = new Int32Array(cuts.length);
+    let norm = '';
+    let prev = 0;
+    for (let k = 0; k < cuts.length; k++) {
+      norm += normalizeText(text.slice(prev, cuts[k]));
+      at[k] = norm.length;
+      prev = cuts[k]!;
+    }
+    norm += normalizeText(prev === 0 ? text : text.slice(prev));
+    const marks = new Int32Array(cuts.length);
+    this.scan(norm, out, counts, at, marks);
+    return marks;
+  }
+
   /** Convenience: ids and script of one text. */
   ids(text: string): { ids: Int32Array; script: Script } {
     const out = new IdBuffer(64);
@@ -135,8 +158,11 @@ export class Featurizer {
     for (const w of words) this.emit(fnvString(w, HAN_SEED));
   }
 
-  private scan(text: string, out: IdBuffer, counts: ScriptCounts): void {
+  /** Scans normalised `text` into `out`; with `at`, marks[k] = out.length where the scan reaches at[k] (see featurizeMarked). */
+  private scan(text: string, out: IdBuffer, counts: ScriptCounts, at?: Int32Array, marks?: Int32Array): void {
     this.out = out;
+    let m = 0;
+    let nextMark = at && at.length > 0 ? at[0]! : -1;
     this.chain = 0;
     const n = text.length;
     const jieba = this.segmenter !== undefined;
@@ -153,6 +179,20 @@ export class Featurizer {
       if (cls === CharClass.OtherLetter && c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
         cp = text.codePointAt(i)!;
         if (isSupplementaryHan(cp)) cls = CharClass.Han;
+      }
+      if (i === nextMark) {
+        // what the loop would emit at this character anyway, emitted before the mark: it ends before the cut
+        const letter = cls === CharClass.Latin || cls === CharClass.OtherLetter;
+        if (wordStart >= 0 && !letter) {
+          this.emit(this.wordToken(text, wordStart, i, wordHash));
+          wordStart = -1;
+        }
+        if (hanStart >= 0 && cls !== CharClass.Han) {
+          this.flushHanRun(text, hanStart, i);
+          hanStart = -1;
+        }
+        marks![m++] = out.length;
+        nextMark = m < at!.length ? at![m]! : -1;
       }
       if (cls === CharClass.Latin || cls === CharClass.OtherLetter) {
         if (hanStart >= 0) {
@@ -190,6 +230,7 @@ export class Featurizer {
       // separator: spaces keep the bigram chain, anything else (punctuation, line breaks) ends it
       if (c !== 0x20 && c !== 0x09) this.chain = 0;
     }
+    if (marks) while (m < marks.length) marks[m++] = out.length; // cuts past the end (none for allowed cuts)
     if (wordStart >= 0) this.emit(this.wordToken(text, wordStart, n, wordHash));
     if (hanStart >= 0) this.flushHanRun(text, hanStart, n);
     counts.han += han;

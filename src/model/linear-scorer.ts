@@ -113,6 +113,78 @@ export class LinearScorer implements Scorer {
     return probs;
   }
 
+  scoreWithParts(ids: Int32Array, offsets: Int32Array, cuts: Int32Array, cutAt: Int32Array): { probs: Float32Array; parts: Float32Array } {
+    const n = offsets.length - 1;
+    const K = this.numLabels;
+    const w = this.sumWidth;
+    let count = 0;
+    let most = 0;
+    for (let i = 0; i < n; i++) {
+      const c = cutAt[i + 1]! - cutAt[i]!;
+      if (c > 0) count += c + 1;
+      most = Math.max(most, c + 1);
+    }
+    const probs = new Float32Array(Math.max(0, n) * K);
+    const parts = new Float32Array(count * K);
+    const acc = this.acc;
+    const snaps = new Float64Array(most * w);
+    const mean = new Float64Array(w);
+    let pj = 0;
+    for (let i = 0; i < n; i++) {
+      const s = offsets[i]!;
+      const e = offsets[i + 1]!;
+      const c0 = cutAt[i]!;
+      const c1 = cutAt[i + 1]!;
+      if (e === s) this.sumInto(ZERO_ID, 0, 1, acc);
+      else if (c1 === c0) this.sumInto(ids, s, e, acc);
+      else this.sumSplit(ids, s, e, cuts, c0, c1, acc, snaps);
+      const inv = 1 / Math.max(1, e - s);
+      for (let k = 0; k < w; k++) acc[k]! *= inv;
+      this.softmaxInto(acc, probs, i * K);
+      if (c1 === c0) continue;
+      let from = s;
+      for (let p = 0; p <= c1 - c0; p++) {
+        const to = p < c1 - c0 ? cuts[c0 + p]! : e;
+        if (to === from) {
+          this.sumInto(ZERO_ID, 0, 1, mean); // an empty part is scored as a document without ids is
+        } else {
+          const o = p * w;
+          const len = to - from;
+          for (let k = 0; k < w; k++) mean[k] = (snaps[o + k]! - (p > 0 ? snaps[o - w + k]! : 0)) / len;
+        }
+        this.softmaxInto(mean, parts, pj++ * K);
+        from = to;
+      }
+    }
+    return { probs, parts };
+  }
+
+  /**
+   * As sumInto over ids[s .. e), the sum after each cut's part kept in `snaps` (part p at p * sumWidth). The
+   * cuts are multiples of 8 ids after s, so addRows groups the rows as one call over [s, e) does: `acc`
+   * ends bit for bit as sumInto leaves it.
+   */
+  private sumSplit(ids: Int32Array, s: number, e: number, cuts: Int32Array, c0: number, c1: number, acc: Float64Array, snaps: Float64Array): void {
+    const w = this.sumWidth;
+    const pass = (): void => {
+      acc.fill(0);
+      let from = s;
+      for (let p = 0; p <= c1 - c0; p++) {
+        const to = p < c1 - c0 ? cuts[c0 + p]! : e;
+        addRows(this.rows, w, ids, from, to, acc);
+        snaps.set(acc, p * w);
+        from = to;
+      }
+    };
+    pass();
+    if (!this.lazy) return;
+    let complete = true;
+    for (let k = 0; k < w; k++) complete &&= !Number.isNaN(acc[k]);
+    if (complete) return;
+    this.fillMissing(ids, s, e);
+    pass();
+  }
+
   sumRows(ids: Int32Array): Float64Array {
     const acc = new Float64Array(this.sumWidth);
     this.sumInto(ids, 0, ids.length, acc);
@@ -128,7 +200,15 @@ export class LinearScorer implements Scorer {
     let complete = true;
     for (let k = 0; k < w; k++) complete &&= !Number.isNaN(acc[k]);
     if (complete) return;
+    this.fillMissing(ids, s, e);
+    acc.fill(0);
+    addRows(this.rows, w, ids, s, e, acc);
+  }
+
+  /** Computes the rows of the logit table that ids[s .. e) need and it lacks. */
+  private fillMissing(ids: Int32Array, s: number, e: number): void {
     const rows = this.rows;
+    const w = this.sumWidth;
     for (let j = s; j < e; j++) {
       const o = ids[j]! * w;
       for (let k = 0; k < w; k++) {
@@ -138,8 +218,6 @@ export class LinearScorer implements Scorer {
         }
       }
     }
-    acc.fill(0);
-    addRows(rows, w, ids, s, e, acc);
   }
 
   scoreMean(mean: Float64Array): Float32Array {

@@ -1,6 +1,7 @@
-import { PREDICT_DEFAULTS } from '../defaults.js';
-import { topIndices } from './top-k.js';
-import type { Prediction, Script, TopicScore } from '../types.js';
+import { PART_SPLIT, PREDICT_DEFAULTS } from '../defaults.js';
+import { argmax, topIndices } from './top-k.js';
+import type { PartTopic, Prediction, Script, TopicScore } from '../types.js';
+import type { ScoredParts } from './score-texts.js';
 
 // Prediction objects from probabilities, without Node modules (the browser entry uses it). The same
 // rules as classifier.ts's predictTexts: top-k, abstain label, threshold, optional full scores.
@@ -12,6 +13,15 @@ export interface PredictOptions {
   threshold?: number;
   /** Add `scores`, the full distribution. Default false. */
   allScores?: boolean;
+  /**
+   * Also score long pages (at least `partsMinChars` characters) in this many parts, cut at paragraph,
+   * sentence or word boundaries near equal lengths: `parts` in each prediction. Default 0, off; 2 to 64.
+   */
+  parts?: number;
+  /** Or in parts of about this many characters (round(length / partChars) parts, 2 to 64). Default 0, off. */
+  partChars?: number;
+  /** Pages of at least this many characters (Unicode code points) are split. Default 3000. */
+  partsMinChars?: number;
 }
 
 /** A document to classify: a string, or an object with the text in `text`. */
@@ -26,7 +36,15 @@ export function resolvePredictOptions(o: PredictOptions, d: Required<PredictOpti
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`\`topK\` must be an integer >= 1, got ${String(topK)}`);
   if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) throw new Error(`\`threshold\` must be a number in [0, 1], got ${String(threshold)}`);
   if (typeof allScores !== 'boolean') throw new Error(`\`allScores\` must be true or false, got ${String(allScores)}`);
-  return { topK, threshold, allScores };
+  const parts = o.parts ?? d.parts;
+  const partChars = o.partChars ?? d.partChars;
+  const partsMinChars = o.partsMinChars ?? d.partsMinChars;
+  const max = PART_SPLIT.maxParts;
+  if (!(Number.isInteger(parts) && (parts === 0 || (parts >= 2 && parts <= max)))) throw new Error(`\`parts\` must be 0 (off) or an integer from 2 to ${max}, got ${String(parts)}`);
+  if (!(Number.isInteger(partChars) && partChars >= 0)) throw new Error(`\`partChars\` must be 0 (off) or a positive integer, got ${String(partChars)}`);
+  if (parts > 0 && partChars > 0) throw new Error(`give \`parts\` (${parts}) or \`partChars\` (${partChars}), not both`);
+  if (!(Number.isInteger(partsMinChars) && partsMinChars >= 1)) throw new Error(`\`partsMinChars\` must be a positive integer, got ${String(partsMinChars)}`);
+  return { topK, threshold, allScores, parts, partChars, partsMinChars };
 }
 
 /** Largest `batchSize` accepted: a batch's ids and probabilities must fit in typed arrays. */
@@ -77,7 +95,7 @@ export function textOf(doc: DocInput, index?: number): string {
 }
 
 /** The prediction for one document's probabilities `p` (label order). */
-export function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Required<PredictOptions>, abstain: string | undefined): Prediction {
+export function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Required<PredictOptions>, abstain: string | undefined, parts?: ScoredParts): Prediction {
   const K = labels.length;
   for (let j = 0; j < K; j++) if (!Number.isFinite(p[j]!)) throw new Error(`model: produced a non-finite score (${p[j]}) for "${labels[j]}": its weights are corrupted or overflow`);
   const top = topIndices(p, Math.min(o.topK, K));
@@ -90,5 +108,17 @@ export function makePrediction(p: Float32Array, labels: readonly string[], lang:
     for (let j = 0; j < K; j++) scores[labels[j]!] = p[j]!;
     pred.scores = scores;
   }
+  if (parts) pred.parts = partTopics(parts, labels);
   return pred;
+}
+
+/** Each part's span and top label (the abstain label too: a part may well be boilerplate; no threshold). */
+export function partTopics(parts: ScoredParts, labels: readonly string[]): PartTopic[] {
+  const K = labels.length;
+  const out: PartTopic[] = [];
+  for (let j = 0; j + 1 < parts.bounds.length; j++) {
+    const best = argmax(parts.probs, j * K, K);
+    out.push({ start: parts.bounds[j]!, end: parts.bounds[j + 1]!, label: labels[best]!, score: parts.probs[j * K + best]! });
+  }
+  return out;
 }

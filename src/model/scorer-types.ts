@@ -15,5 +15,15 @@ export interface Scorer {
   sumRows(ids: Int32Array): Float64Array;
   /** Probabilities [K] of one document from the mean of its rows (`sumWidth` long). */
   scoreMean(mean: Float64Array): Float32Array;
+  /**
+   * Optional (the js kernel has it): `score`, and in the same pass the probabilities of the parts of some
+   * documents. Doc i's cuts are `cuts[cutAt[i] .. cutAt[i+1])`, positions in `ids` inside the document,
+   * increasing, each a multiple of PART_ALIGN ids after the document's start (so that the document's own
+   * sum is computed exactly as `score` computes it). A doc with c cuts has c + 1 parts, in `parts` [.., K] in order.
+   */
+  scoreWithParts?(ids: Int32Array, offsets: Int32Array, cuts: Int32Array, cutAt: Int32Array): { probs: Float32Array; parts: Float32Array };
   dispose(): void;
 }
+
+/** Part cuts fall on multiples of this many ids from the page's start: the js kernel sums rows eight at a time. */
+export const PART_ALIGN = 8;

@@ -4,6 +4,7 @@ import type { ModelMetadata } from './metadata.js';
 import { makePrediction, resolvePredictOptions, textOf, type DocInput, type PredictOptions, type ResolvedLoadOptions } from './prediction.js';
 import { scoreTexts, type ScoredBatch } from './score-texts.js';
 import type { Scorer } from './scorer-types.js';
+import type { PartSettings } from '../text/part-split.js';
 
 /** Lets the event loop (or the page) run between batches: setImmediate in Node, setTimeout elsewhere. */
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
@@ -81,11 +82,11 @@ export class TextClassifier {
   predictTexts(texts: readonly string[], options?: PredictOptions): Prediction[] {
     this.checkLive();
     const opts = this.predictOptions(options);
-    const { probs, scripts, chunks } = this.scoreTexts(texts);
+    const { probs, scripts, chunks, parts } = this.scoreTexts(texts, opts);
     const K = this.labels.length;
     const out: Prediction[] = new Array<Prediction>(texts.length);
     for (let i = 0; i < texts.length; i++) {
-      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts, this.metadata.abstain);
+      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts, this.metadata.abstain, parts?.[i]);
       if (chunks[i]! > 1) p.chunks = chunks[i]!;
       out[i] = p;
     }
@@ -100,11 +101,12 @@ export class TextClassifier {
   /**
    * The fast path under everything: featurize, one tfjs call for the batch; probabilities [n, K] in
    * label order. Texts longer than the featurizer's chunk size are scored from the exact mean over all
-   * their chunks (`chunks[i]` says how many).
+   * their chunks (`chunks[i]` says how many). With part settings (`parts` or `partChars` on), long pages
+   * are also scored part by part (`parts[i]`).
    */
-  scoreTexts(texts: readonly string[]): ScoredBatch {
+  scoreTexts(texts: readonly string[], parts?: PartSettings): ScoredBatch {
     this.checkLive();
-    return scoreTexts(this.featurizer, this.scorer, texts, this.buf);
+    return scoreTexts(this.featurizer, this.scorer, texts, this.buf, parts);
   }
 
   /** Frees the model's tensors; the classifier cannot be used afterwards (a second call does nothing). */

@@ -1,10 +1,14 @@
 import { topIndices } from '../classifier.js';
+import { PREDICT_DEFAULTS } from '../defaults.js';
+import { argmax } from '../model/top-k.js';
 import { scanObjectMembers, spliceMembers } from '../io/json-members.js';
 import type { FieldPatch } from '../document.js';
+import type { ScoredParts } from '../model/score-texts.js';
+import type { PartSettings } from '../text/part-split.js';
 import type { Script } from '../types.js';
 
 /** The fields classify writes; an input's own fields of these names are replaced (and `lang` unless it is a non-empty string). */
-export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
+export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks', 'topic_parts'] as const;
 
 /** With `keepExisting`: the field that holds the input's own values of the fields classify replaced, as they were written. */
 export const REPLACED_FIELD = 'replaced_fields';
@@ -29,9 +33,12 @@ export interface TagFormat {
   abstain: number;
   /** Keep the input's own values of replaced fields under `replaced_fields`. */
   keepExisting: boolean;
+  /** Long pages are also scored in parts (`topic_parts`); absent: off. */
+  parts?: PartSettings;
 }
 
-export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string, keepExisting = false): TagFormat {
+export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean } & Partial<PartSettings>, abstain?: string, keepExisting = false): TagFormat {
+  const split = (o.parts ?? 0) > 0 || (o.partChars ?? 0) > 0;
   return {
     quoted: labels.map((l) => JSON.stringify(l)),
     topK: Math.min(o.topK, labels.length),
@@ -39,6 +46,7 @@ export function tagFormat(labels: readonly string[], o: { topK: number; threshol
     allScores: o.allScores,
     abstain: abstain === undefined ? -1 : labels.indexOf(abstain),
     keepExisting,
+    ...(split && { parts: { parts: o.parts ?? 0, partChars: o.partChars ?? 0, partsMinChars: o.partsMinChars ?? PREDICT_DEFAULTS.partsMinChars } }),
   };
 }
 
@@ -49,8 +57,8 @@ export function hasOwnLang(obj: Record<string, unknown>): boolean {
   return typeof obj.lang === 'string' && obj.lang !== '';
 }
 
-/** `"topic":...,"topic_score":...,"topics":[...]`, then lang, scores and topic_chunks when they apply. */
-export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean): string {
+/** `"topic":...,"topic_score":...,"topics":[...]`, then lang, scores, topic_chunks and topic_parts when they apply. */
+export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean, parts?: ScoredParts): string {
   topIndices(p, f.topK, top);
   const best = p[top[0]!]!;
   const abstained = top[0] === f.abstain;
@@ -65,7 +73,19 @@ export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: Tag
     s += '}';
   }
   if (chunks > 1) s += `,"topic_chunks":${chunks}`;
+  if (parts) s += `,"topic_parts":${partsJson(parts, f)}`;
   return s;
+}
+
+/** `[{"start":0,"end":1234,"topic":"food","score":0.9},...]`: each part's span (code points) and top label (see PartTopic). */
+function partsJson(parts: ScoredParts, f: TagFormat): string {
+  const K = f.quoted.length;
+  let s = '[';
+  for (let j = 0; j + 1 < parts.bounds.length; j++) {
+    const best = argmax(parts.probs, j * K, K);
+    s += `${j ? ',' : ''}{"start":${parts.bounds[j]},"end":${parts.bounds[j + 1]},"topic":${f.quoted[best]},"score":${r4(parts.probs[j * K + best]!)}}`;
+  }
+  return `${s}]`;
 }
 
 /** What outputLine tells its caller about a line, besides the line. */
@@ -77,13 +97,23 @@ export interface OutputStats {
 /**
  * The output line for one input object: every input field kept byte for byte, plus topic, topic_score,
  * topics, lang (unless the input has its own non-empty `lang`), scores (with --all-scores), topic_chunks
- * (long texts) and the fields a step wrote (`patch`: --html-field's text and extract_method). The input's
+ * (long texts), topic_parts (long pages, with --parts) and the fields a step wrote (`patch`: --html-field's text and extract_method). The input's
  * own members of these names are cut out of the line (with `keepExisting`, moved under `replaced_fields`);
  * nothing else is re-serialised, so big numbers, 1e400, escapes and deep nesting stay exactly as they were.
  */
-export function outputLine(rawLine: string, obj: Record<string, unknown>, p: Float32Array, lang: Script, chunks: number, f: TagFormat, patch?: FieldPatch, stats?: OutputStats): string {
+export function outputLine(
+  rawLine: string,
+  obj: Record<string, unknown>,
+  p: Float32Array,
+  lang: Script,
+  chunks: number,
+  f: TagFormat,
+  patch?: FieldPatch,
+  stats?: OutputStats,
+  parts?: ScoredParts,
+): string {
   const hasLang = hasOwnLang(obj);
-  const fields = fieldsJson(p, lang, chunks, f, !hasLang);
+  const fields = fieldsJson(p, lang, chunks, f, !hasLang, parts);
   let written = '';
   if (patch) for (const [k, v] of Object.entries(patch)) if (v !== null) written += `${written ? ',' : ''}${JSON.stringify(k)}:${v}`;
   const append = written ? `${written},${fields}` : fields;

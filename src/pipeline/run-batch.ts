@@ -65,7 +65,7 @@ export function runBatch(setup: BatchSetup, input: BatchInput): BatchResult {
   const { read } = input;
   const items = 'lines' in input ? readJsonl(input.lines, read.field, read.htmlField) : readWarcRecords(input.records, read.field);
   extractHtml(items, { field: read.field, ...(read.htmlField !== undefined && { htmlField: read.htmlField }), ...(read.dropHtml && { dropHtml: true }) });
-  classifyItems(setup.clf, items);
+  classifyItems(setup.clf, items, setup.format.parts);
   let out = '';
   let errors = '';
   const outAt: number[] = [];

@@ -1,5 +1,5 @@
 import { REPORT_DEFAULTS } from '../defaults.js';
-import type { Report } from './report-types.js';
+import type { PartsSummary, Report } from './report-types.js';
 
 /** What md and html output show (the counting settings are fixed in the report). */
 export interface FormatOptions {
@@ -107,4 +107,24 @@ export interface Comparison {
 /** Distinct languages of the report in display order. */
 export function langsOf(report: Report): string[] {
   return report.summary.by_lang.map((r) => r.lang!);
+}
+
+/** The "long pages split into parts" lines (classify --parts): a sentence, then per page topic its counts and the other topics of its parts. */
+export function partsLines(p: PartsSummary, name: (id: string) => string): { sentence: string; head: string[]; rows: string[][] } {
+  return {
+    sentence: `${fmtInt(p.split_docs)} long pages were split into parts (classify --parts); ${fmtInt(p.mixed_docs)} (${fmtPct(p.mixed_share)}) are mixed: a part's top topic differs from the page's.`,
+    head: ['page topic', 'split pages', 'mixed pages', 'mixed %', 'parts', 'mixed parts', 'topics of the mixed parts'],
+    rows: p.by_topic.map((t) => [
+      name(t.topic),
+      fmtInt(t.split_docs),
+      fmtInt(t.mixed_docs),
+      fmtPct(t.mixed_share),
+      fmtInt(t.parts),
+      fmtInt(t.mixed_parts),
+      t.other_topics
+        .slice(0, 3)
+        .map(([k, n]) => `${name(k)} ${fmtInt(n)}`)
+        .join(', '),
+    ]),
+  };
 }

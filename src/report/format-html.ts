@@ -7,13 +7,14 @@ import {
   langsOf,
   minTermDocsOf,
   modelLine,
+  partsLines,
   termCellKey,
   topicDisplay,
   type Comparison,
   type FormatOptions,
   type TopicDisplay,
 } from './format-common.js';
-import { TERM_SCRIPTS, type Report, type SummaryRow } from './report-types.js';
+import { TERM_SCRIPTS, type PartsSummary, type Report, type SummaryRow } from './report-types.js';
 import { colorScale, esc, groupedBars, LANG_PALETTE, legend, MEASURE_COLORS, miniHistogram, stackedBars, TOPIC_PALETTE } from './svg-charts.js';
 
 const STYLE = `
@@ -187,9 +188,23 @@ ${comparison === null ? '' : comparisonSection(comparison, name)}
 ${corrected}
 <h2>By language</h2><div class="card">${measureTable(s.by_lang, (r) => esc(r.lang!), 'lang')}</div>
 <h2>By topic</h2><div class="card">${measureTable(s.by_topic, (r) => topicCell(name(r.topic!)), 'topic')}</div>
+${partsSection(s.parts, (id) => {
+  const d = name(id);
+  return d.named ? `${d.name} (${d.id})` : d.id;
+})}
 <h2>Topic x language</h2><div class="card">${measureTable(s.by_topic_lang, (r) => topicCell(name(r.topic!), ` · ${r.lang}`), 'topic · lang')}</div>
 ${grouped}
 ${termsTable}
 </main></body></html>
 `;
+}
+
+/** Long pages split into parts (classify --parts), when there are any. */
+function partsSection(parts: PartsSummary | undefined, name: (id: string) => string): string {
+  if (!parts) return '';
+  const p = partsLines(parts, name);
+  return (
+    `<h2>Long pages split into parts</h2><div class="card"><p class="sub">${esc(p.sentence)}</p><table><thead><tr>${p.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${p.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`
+  );
 }

@@ -7,6 +7,7 @@ import {
   langsOf,
   minTermDocsOf,
   modelLine,
+  partsLines,
   sparkline,
   termCellKey,
   tokenizerDetails,
@@ -81,6 +82,10 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     ),
     '',
   );
+  if (s.parts) {
+    const p = partsLines(s.parts, name);
+    out.push('## Long pages split into parts', '', p.sentence, '', table(p.head, p.rows), '');
+  }
 
   const langs = langsOf(report);
   const share = new Map(s.by_topic_lang.map((r) => [`${r.topic}\u0000${r.lang}`, r.tokens_share]));

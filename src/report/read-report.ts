@@ -85,6 +85,19 @@ const reportSchema = z.object({
         counts: z.array(z.tuple([z.string(), count])),
       }),
     ),
+    parts: z
+      .array(
+        z.object({
+          lang: z.string().min(1),
+          topic: label,
+          split_docs: count,
+          mixed_docs: count,
+          parts: count,
+          mixed_parts: count,
+          other_topics: z.record(count),
+        }),
+      )
+      .optional(),
   }),
 });
 

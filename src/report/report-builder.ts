@@ -12,6 +12,7 @@ import {
   type SoftCell,
   type TermScript,
 } from './report-types.js';
+import { PartCounter } from './parts-count.js';
 import { withSummary } from './summary.js';
 import type { TaggedDoc } from './tagged-doc.js';
 import { TermCounter } from './term-summary.js';
@@ -60,6 +61,7 @@ export class ReportBuilder {
   private readonly cells = new Map<string, HardCell>();
   private readonly soft = new Map<string, SoftCell>();
   private readonly terms = new Map<string, { topic: string; script: TermScript; docs: number; counter: TermCounter }>();
+  private readonly parts = new PartCounter();
   private readonly inputs = new Set<string>();
   private readonly seenLabels = new Set<string>();
   private model: ModelIdentity;
@@ -112,9 +114,11 @@ export class ReportBuilder {
     }
     if (doc.truncated && mass < 1) this.addSoft(group, doc.lang, null, 1 - mass, chars, tokens);
 
+    if (doc.parts) this.parts.add(doc.lang, doc.topic, doc.parts);
     if (this.model.labels_source === 'data') {
       this.seenLabels.add(doc.topic);
       for (const [label] of doc.dist) this.seenLabels.add(label);
+      for (const label of doc.parts ?? []) this.seenLabels.add(label);
     }
     if (this.settings.term_capacity > 0) {
       const found = extractTerms(amounts.text);
@@ -221,6 +225,7 @@ export class ReportBuilder {
       s.docs += src.docs;
       s.counter.merge(src.counts, src.max_error);
     }
+    if (part.state.parts) this.parts.merge(part.state.parts, checkedAdd, file);
   }
 
   private checkSettings(other: ReportSettings, file: string): void {
@@ -300,7 +305,8 @@ export class ReportBuilder {
       ...this.counts,
       errors_by_code: Object.fromEntries(Object.entries(this.counts.errors_by_code).sort((a, b) => compareKeys(a[0], b[0]))),
     };
-    const state = { cells, soft, terms };
+    const parts = this.parts.build();
+    const state = { cells, soft, terms, ...(parts && { parts }) };
     const partial = {
       schema: REPORT_SCHEMA,
       model,

@@ -137,10 +137,27 @@ export interface ReportCounts {
   top_k_docs: number;
 }
 
+/**
+ * Long pages classified with --parts, for one language x page topic: how many were split, how many are
+ * mixed (a part's top topic differs from the page's), and the top topics of those parts.
+ */
+export interface PartCell {
+  lang: string;
+  topic: string;
+  split_docs: number;
+  mixed_docs: number;
+  parts: number;
+  mixed_parts: number;
+  /** Mixed parts by their own top topic, sorted by label. */
+  other_topics: Record<string, number>;
+}
+
 export interface ReportState {
   cells: HardCell[];
   soft: SoftCell[];
   terms: TermSummary[];
+  /** Only when some counted document had `topic_parts`. */
+  parts?: PartCell[];
 }
 
 /** One row of a summary table: hard and soft amounts plus their shares of the total. */
@@ -192,6 +209,17 @@ export interface ReportSummary {
   top_terms: Array<{ topic: string; script: TermScript; docs: number; approximate: boolean; terms: TopTerm[] }>;
   /** Document shares per language corrected for the model's confusions; only when the model carries calibration data. */
   corrected?: CorrectedSummary;
+  /** Only when some counted document had `topic_parts` (classify --parts). */
+  parts?: PartsSummary;
+}
+
+/** Split and mixed long pages (see PartCell), in all and per page topic (most split first). */
+export interface PartsSummary {
+  split_docs: number;
+  mixed_docs: number;
+  /** mixed_docs / split_docs */
+  mixed_share: number;
+  by_topic: Array<{ topic: string; split_docs: number; mixed_docs: number; mixed_share: number; parts: number; mixed_parts: number; other_topics: Array<[string, number]> }>;
 }
 
 /** In the part reports of a sharded run: which plan (OUT/plan.json id) and shard the part is. */

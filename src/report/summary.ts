@@ -1,5 +1,6 @@
 import { DEFAULT_SHRINKAGE, correctedShares } from '../eval/quantify.js';
 import { compareLangs } from '../text/script.js';
+import { partsSummary } from './parts-count.js';
 import {
   type CorrectedSummary,
   type ReportCalibration,
@@ -214,6 +215,7 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
     by_group_topic_lang: isGrouped ? rows(cells, soft, t, (c) => ({ group: c.group ?? null, topic: c.topic ?? null, lang: c.lang ?? '' })) : [],
     top_terms: topTerms(terms, report.settings.top_terms),
     ...(report.model.calibration && { corrected: correctedSummary(cells, soft, report.model.calibration, report.counts.top_k_docs === 0) }),
+    ...(report.state.parts && report.state.parts.length > 0 && { parts: partsSummary(report.state.parts) }),
   };
 }
 

@@ -14,6 +14,8 @@ export interface TaggedDoc {
   dist: Array<[string, number]>;
   /** True when `dist` is only the top-k (no `scores`). */
   truncated: boolean;
+  /** With `topic_parts` (classify --parts, long pages): each part's top topic, in text order. */
+  parts?: string[];
 }
 
 export type TaggedResult = { ok: true; doc: TaggedDoc } | { ok: false; code: ErrorCode; field: string; message: string };
@@ -44,6 +46,25 @@ function parseTopics(v: unknown): Array<[string, number]> | string {
     if (typeof label !== 'string' || label.length === 0) return `field "topics" element ${i} has no label`;
     if (!isProb(score)) return `field "topics" element ${i} score must be a probability in [0, 1], got ${describe(score)}`;
     out.push([label, score]);
+  }
+  return out;
+}
+
+function parseParts(v: unknown): string[] | string {
+  if (!Array.isArray(v) || v.length === 0) return `field "topic_parts" must be a non-empty array of {start, end, topic, score}, got ${describe(v)}`;
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
+    if (e === null || typeof e !== 'object') return `field "topic_parts" element ${i} must be {start, end, topic, score}, got ${describe(e)}`;
+    const { start, end, topic, score } = e as { start?: unknown; end?: unknown; topic?: unknown; score?: unknown };
+    if (!Number.isInteger(start) || !Number.isInteger(end) || (start as number) !== at || (end as number) <= at) {
+      return `field "topic_parts" element ${i} must span the characters after the previous part (start ${at}), got start ${describe(start)}, end ${describe(end)}`;
+    }
+    if (typeof topic !== 'string' || topic.length === 0) return `field "topic_parts" element ${i} has no topic`;
+    if (!isProb(score)) return `field "topic_parts" element ${i} score must be a probability in [0, 1], got ${describe(score)}`;
+    at = end as number;
+    out.push(topic);
   }
   return out;
 }
@@ -120,5 +141,12 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
       if (!labels.has(label)) return fail('unknown_label', truncated ? 'topics' : 'scores', `label "${label}" is not a label of the model`);
     }
   }
-  return { ok: true, doc: { topic, belowThreshold: topicRaw === null, topScore, lang: langRaw.trim(), dist, truncated } };
+  let parts: string[] | undefined;
+  if (obj.topic_parts !== undefined && obj.topic_parts !== null) {
+    const p = parseParts(obj.topic_parts);
+    if (typeof p === 'string') return fail('invalid_field', 'topic_parts', p);
+    if (labels !== null) for (const label of p) if (!labels.has(label)) return fail('unknown_label', 'topic_parts', `label "${label}" is not a label of the model`);
+    parts = p;
+  }
+  return { ok: true, doc: { topic, belowThreshold: topicRaw === null, topScore, lang: langRaw.trim(), dist, truncated, ...(parts && { parts }) } };
 }

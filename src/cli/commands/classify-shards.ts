@@ -30,6 +30,9 @@ export interface ShardedClassifyFlags extends ShardFlags {
   topK: number;
   threshold: number;
   allScores: boolean;
+  parts: number;
+  partChars: number;
+  partsMinChars: number;
   maxErrors?: number;
   maxLineBytes?: number;
   batchSize: number;
@@ -103,6 +106,9 @@ export async function runShardedClassify(inputs: string[], f: ShardedClassifyFla
         topK: f.topK,
         threshold: f.threshold,
         allScores: f.allScores,
+        parts: f.parts,
+        partChars: f.partChars,
+        partsMinChars: f.partsMinChars,
         ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
         ...(f.maxLineBytes !== undefined && { maxLineBytes: f.maxLineBytes }),
         ...(classifyOptions !== undefined && { classifyOptions }),

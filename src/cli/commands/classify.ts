@@ -8,7 +8,7 @@ import { backend, int, note, num } from '../options.js';
 import { cliMessage } from '../run-command.js';
 import { addShardOptions, replacedNote, runShardedClassify, type ShardedClassifyFlags } from './classify-shards.js';
 import { progressBar } from '../progress.js';
-import { OUTPUT_DEFAULTS, PREDICT_DEFAULTS, READ_DEFAULTS } from '../../defaults.js';
+import { OUTPUT_DEFAULTS, PART_SPLIT, PREDICT_DEFAULTS, READ_DEFAULTS } from '../../defaults.js';
 
 /** The flags of `classify`: the ones a sharded run also uses, plus single-output and speed options. */
 interface ClassifyFlags extends ShardedClassifyFlags {
@@ -34,6 +34,9 @@ export function registerClassifyCommand(program: Command): void {
     .option('--top-k <n>', 'labels listed in "topics"', int('--top-k', 1), PREDICT_DEFAULTS.topK)
     .option('--threshold <p>', '"topic" is null when the top probability is below this', num('--threshold', 0, 1), PREDICT_DEFAULTS.threshold)
     .option('--all-scores', 'add "scores": the probability of every label', PREDICT_DEFAULTS.allScores)
+    .option('--parts <n>', `long pages (--parts-min-chars) also get "topic_parts": the top topic of each of n parts (2-${PART_SPLIT.maxParts}; 0 = off)`, int('--parts', 0), PREDICT_DEFAULTS.parts)
+    .option('--part-chars <n>', 'or: parts of about n characters each (0 = off)', int('--part-chars', 0), PREDICT_DEFAULTS.partChars)
+    .option('--parts-min-chars <n>', 'pages of at least n characters are split into parts', int('--parts-min-chars', 1), PREDICT_DEFAULTS.partsMinChars)
     .option('--max-errors <n>', 'stop with exit code 2 after more than n bad lines', int('--max-errors', 0))
     .option(
       '--max-doc-bytes <n>',
@@ -90,6 +93,9 @@ export function registerClassifyCommand(program: Command): void {
         topK: f.topK,
         threshold: f.threshold,
         allScores: f.allScores,
+        parts: f.parts,
+        partChars: f.partChars,
+        partsMinChars: f.partsMinChars,
         ...(f.maxErrors !== undefined && { maxErrors: f.maxErrors }),
         ...(maxDocBytes !== undefined && { maxLineBytes: maxDocBytes }),
         ...extra,

@@ -37,7 +37,7 @@ function scalar(v: unknown): unknown {
 export function countDoc(doc: Document, format: TagFormat, setup: CountSetup, field: string): DocCount {
   const t = doc.tags!;
   const own = hasOwnLang(doc.fields);
-  const tagged = JSON.parse(`{${fieldsJson(t.probs, t.lang, t.chunks, format, !own)}}`) as Record<string, unknown>;
+  const tagged = JSON.parse(`{${fieldsJson(t.probs, t.lang, t.chunks, format, !own, t.parts)}}`) as Record<string, unknown>;
   if (own) tagged.lang = doc.fields.lang;
   const text = doc.fields[field] as string;
   return {

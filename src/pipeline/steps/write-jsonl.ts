@@ -5,6 +5,6 @@ import { outputLine, type OutputStats, type TagFormat } from '../output-record.j
 export function jsonlLine(doc: Document, format: TagFormat, stats?: OutputStats): string {
   const t = doc.tags!;
   // WARC records have no input line: their fields are ours (flat, already extracted), so they are serialised
-  if (doc.raw === undefined) return outputLine(JSON.stringify(doc.fields), doc.fields, t.probs, t.lang, t.chunks, format);
-  return outputLine(doc.raw, doc.fields, t.probs, t.lang, t.chunks, format, doc.patch, stats);
+  if (doc.raw === undefined) return outputLine(JSON.stringify(doc.fields), doc.fields, t.probs, t.lang, t.chunks, format, undefined, undefined, t.parts);
+  return outputLine(doc.raw, doc.fields, t.probs, t.lang, t.chunks, format, doc.patch, stats, t.parts);
 }
