@@ -73,6 +73,11 @@ export interface TrainDefaults {
   quantize: 'float32' | 'float16' | 'uint8';
   /** Skip malformed training lines (reported) instead of failing: false. */
   skipBadLines: boolean;
+  /**
+   * One-vs-all (a sigmoid per label) instead of one softmax: 'auto' trains multi-label when some training row
+   * has several labels (`labels: [...]`); true / false force it.
+   */
+  multiLabel: boolean | 'auto';
 }
 
 /** Training settings of `trainModel` and `topicmix train`. */
@@ -87,6 +92,23 @@ export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = Object.freeze({
   poolWeight: 1,
   quantize: 'uint8',
   skipBadLines: false,
+  multiLabel: 'auto',
+});
+
+/** How a multi-label model's per-label thresholds are tuned (see train.ts). */
+export interface MultiLabelDefaults {
+  /** Without dev data: the share of the training data held out (seeded) to tune the thresholds on: 0.1. */
+  heldOutShare: number;
+  /** The threshold of a label with no positive tuning document: 0.5. */
+  fallbackThreshold: number;
+  /** Fewest held-out documents to tune on; smaller training sets tune on all of their data: 50. */
+  minHeldOut: number;
+}
+
+export const MULTI_LABEL_DEFAULTS: Readonly<MultiLabelDefaults> = Object.freeze({
+  heldOutShare: 0.1,
+  fallbackThreshold: 0.5,
+  minHeldOut: 50,
 });
 
 export interface AutoTrainRule {

@@ -62,6 +62,12 @@ export interface LabelledExample extends Document {
   title?: string;
   /** Example weight, default 1. */
   weight: number;
+  /**
+   * Soft labels (the row's `probs`): a probability per label, summing to 1, the targets of a softmax model's
+   * loss (e.g. an annotator's or a larger model's distribution). `labels` then lists the labels with p > 0,
+   * most probable first.
+   */
+  probs?: Record<string, number>;
   /** Annotation provenance of hand-labelled rows (label files of a label set). */
   annotation?: Annotation;
 }

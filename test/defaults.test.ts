@@ -26,7 +26,7 @@ describe('one place for defaults', () => {
   });
 
   it('the values that apply today: auto epochs and batch, dim 32, lr 0.01, balanced classes, seed 1, uint8 weights', () => {
-    expect(TRAIN_DEFAULTS).toEqual({ field: 'text', seed: 1, epochs: 'auto', batchSize: 'auto', dim: 32, lr: 0.01, classWeight: 'balanced', poolWeight: 1, quantize: 'uint8', skipBadLines: false });
+    expect(TRAIN_DEFAULTS).toEqual({ field: 'text', seed: 1, epochs: 'auto', batchSize: 'auto', dim: 32, lr: 0.01, classWeight: 'balanced', poolWeight: 1, quantize: 'uint8', skipBadLines: false, multiLabel: 'auto' });
     expect(FEATURIZER_DEFAULTS).toEqual({ buckets: 1 << 20, ngrams: 2, zhTokens: 'chars', stem: false, chunkChars: 1 << 20 });
     // 10,802 examples (the default model): batch 64, 5 epochs; 40 examples: batch 16, 30 epochs
     expect([autoBatchSize(10_802), autoEpochs(10_802, 64)]).toEqual([64, 5]);
