@@ -21,8 +21,13 @@ export interface Prediction {
   topics: TopicScore[];
   /** Detected script of the text. */
   lang: Script;
-  /** Full distribution over all labels, only when asked for. */
+  /** Full distribution over all labels, only when asked for (a multi-label model's per-label probabilities). */
   scores?: Record<string, number>;
+  /**
+   * Multi-label models only: every label at or above its threshold, most probable first; the top label when
+   * none is; empty when the prediction abstains (`label` null). The model's abstain label is never a tag.
+   */
+  tags?: TopicScore[];
   /** Set when a long text was scored in this many chunks (all of its text counts, none is cut). */
   chunks?: number;
 }

@@ -203,7 +203,7 @@ export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: P
     labels.push(...softLabelOrder(r));
   }
   if (labels.length === 0) {
-    return { ok: false, error: errorRecord(raw, 'missing_field', 'field "label" (or "labels", or "probs") is missing', 'label') };
+    return { ok: false, error: errorRecord(raw, 'missing_field', 'field "label" (or "labels") is missing', 'label') };
   }
 
   const example: LabelledExample = { fields: obj, text: t.text, labels, weight: 1, source: { file: raw.file, line: raw.line, byteOffset: raw.byteOffset, byteLength: raw.byteLength } };

@@ -1,10 +1,11 @@
 import { topIndices } from '../classifier.js';
+import { tagsOf } from '../model/prediction.js';
 import { scanObjectMembers, spliceMembers } from '../io/json-members.js';
 import type { FieldPatch } from '../document.js';
 import type { Script } from '../types.js';
 
 /** The fields classify writes; an input's own fields of these names are replaced (and `lang` unless it is a non-empty string). */
-export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks'] as const;
+export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'tags', 'scores', 'topic_chunks'] as const;
 
 /** With `keepExisting`: the field that holds the input's own values of the fields classify replaced, as they were written. */
 export const REPLACED_FIELD = 'replaced_fields';
@@ -29,10 +30,13 @@ export interface TagFormat {
   abstain: number;
   /** Keep the input's own values of replaced fields under `replaced_fields`. */
   keepExisting: boolean;
+  /** A multi-label model's per-label thresholds (label order): `tags` is written. */
+  thresholds?: readonly number[];
 }
 
-export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string, keepExisting = false): TagFormat {
+export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean }, abstain?: string, keepExisting = false, thresholds?: readonly number[]): TagFormat {
   return {
+    ...(thresholds && { thresholds }),
     quoted: labels.map((l) => JSON.stringify(l)),
     topK: Math.min(o.topK, labels.length),
     threshold: o.threshold,
@@ -49,7 +53,7 @@ export function hasOwnLang(obj: Record<string, unknown>): boolean {
   return typeof obj.lang === 'string' && obj.lang !== '';
 }
 
-/** `"topic":...,"topic_score":...,"topics":[...]`, then lang, scores and topic_chunks when they apply. */
+/** `"topic":...,"topic_score":...,"topics":[...]`, then tags (multi-label models), lang, scores and topic_chunks when they apply. */
 export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean): string {
   topIndices(p, f.topK, top);
   const best = p[top[0]!]!;
@@ -58,6 +62,14 @@ export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: Tag
   let s = `"topic":${topic},"topic_score":${r4(best)},"topics":[`;
   for (let i = 0; i < top.length; i++) s += `${i ? ',' : ''}{"label":${f.quoted[top[i]!]},"score":${r4(p[top[i]!]!)}}`;
   s += ']';
+  if (f.thresholds) {
+    s += ',"tags":[';
+    if (topic === f.quoted[top[0]!]) {
+      const tags = tagsOf(p, f.quoted, f.thresholds, f.abstain);
+      for (let i = 0; i < tags.length; i++) s += `${i ? ',' : ''}{"label":${f.quoted[tags[i]!]},"score":${r4(p[tags[i]!]!)}}`;
+    }
+    s += ']';
+  }
   if (addLang) s += `,"lang":"${lang}"`;
   if (f.allScores) {
     s += ',"scores":{';
