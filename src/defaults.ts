@@ -103,12 +103,30 @@ export interface MultiLabelDefaults {
   fallbackThreshold: number;
   /** Fewest held-out documents to tune on; smaller training sets tune on all of their data: 50. */
   minHeldOut: number;
+  /**
+   * How strongly each label's F1-optimal threshold is pulled toward the one micro-F1-optimal threshold, in
+   * pseudo-positives: 100 (a label with 100 positive tuning documents lands halfway). See tuneThresholds.
+   */
+  thresholdShrinkage: number;
+  /**
+   * SGD learning rate of the embedding rows (the output layer keeps Adam at `lr`): 5. Adam makes a one-vs-all
+   * model memorise rare n-grams; see SparseTrainOptions.embeddingSgdLr.
+   */
+  embeddingSgdLr: number;
+  /** With `epochs: 'auto'`: at least this many epochs (SGD rows learn more slowly than Adam ones): 20. */
+  minAutoEpochs: number;
+  /** Class weights when `classWeight` is not given: 'none' (one-vs-all already weighs every label on its own). */
+  classWeight: 'none' | 'balanced';
 }
 
 export const MULTI_LABEL_DEFAULTS: Readonly<MultiLabelDefaults> = Object.freeze({
   heldOutShare: 0.1,
   fallbackThreshold: 0.5,
   minHeldOut: 50,
+  thresholdShrinkage: 100,
+  embeddingSgdLr: 5,
+  minAutoEpochs: 20,
+  classWeight: 'none',
 });
 
 export interface AutoTrainRule {

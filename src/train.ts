@@ -184,7 +184,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
   let dim = options.dim ?? TRAIN_DEFAULTS.dim;
   let lr = options.lr ?? TRAIN_DEFAULTS.lr;
-  let classWeight = options.classWeight ?? TRAIN_DEFAULTS.classWeight;
+  let classWeight = options.classWeight ?? (multiLabel ? MULTI_LABEL_DEFAULTS.classWeight : TRAIN_DEFAULTS.classWeight);
   const quantize = options.quantize ?? TRAIN_DEFAULTS.quantize;
   validateHyper({ epochs, batchSize, dim, lr, seed });
 
@@ -228,6 +228,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   }
   log(`training: ${labels.length} labels, dim ${dim}, ${featurizerConfig.buckets} buckets, ${epochs} epochs, batch ${batchSize}, lr ${lr}, seed ${seed}`);
   const finalStart = clock();
+  if (multiLabel && epochOption === 'auto') epochs = Math.max(epochs, MULTI_LABEL_DEFAULTS.minAutoEpochs);
   const sparseOptions: SparseTrainOptions = {
     dim,
     epochs,
@@ -235,7 +236,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     batchSize,
     seed,
     classWeight,
-    ...(multiLabel && { output: 'sigmoid' as const, devMetric: 'microF1' as const }),
+    ...(multiLabel && { output: 'sigmoid' as const, devMetric: 'microF1' as const, embeddingSgdLr: MULTI_LABEL_DEFAULTS.embeddingSgdLr }),
     ...(devSet && { dev: devSet }),
     onEpoch: (e) =>
       log(
@@ -251,8 +252,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     if (multi) multiLabelRecord = multi;
     else {
       const tuneOn = devSet ?? trainSet;
-      const thresholds = tuneThresholds(forward(result.params, tuneOn.ids, tuneOn.offsets), tuneOn, labels.length, MULTI_LABEL_DEFAULTS.fallbackThreshold);
-      multiLabelRecord = { thresholds: thresholds.map(round), tunedOn: devSet ? 'dev' : 'train', nTune: tuneOn.n, rule: 'max-f1-per-label' };
+      const thresholds = tuneThresholds(forward(result.params, tuneOn.ids, tuneOn.offsets), tuneOn, labels.length, MULTI_LABEL_DEFAULTS.fallbackThreshold, MULTI_LABEL_DEFAULTS.thresholdShrinkage);
+      multiLabelRecord = { thresholds: thresholds.map(round), tunedOn: devSet ? 'dev' : 'train', nTune: tuneOn.n, rule: 'max-f1-per-label', shrinkage: MULTI_LABEL_DEFAULTS.thresholdShrinkage };
     }
     log(`thresholds (tuned on ${multiLabelRecord.tunedOn}, ${multiLabelRecord.nTune} docs): ${labels.map((l, k) => `${l} ${multiLabelRecord!.thresholds[k]!.toFixed(3)}`).join(', ')}`);
   }
@@ -330,8 +331,8 @@ function heldOutThresholds(data: EncodedDataset, buckets: number, K: number, opt
   const { onProgress: _, onEpoch: __, ...quiet } = opt;
   const heldSet = subsetEncoded(data, held);
   const r = trainSparse(subsetEncoded(data, rest), buckets, K, quiet);
-  const thresholds = tuneThresholds(forward(r.params, heldSet.ids, heldSet.offsets), heldSet, K, MULTI_LABEL_DEFAULTS.fallbackThreshold);
-  return { thresholds: thresholds.map(round), tunedOn: 'held-out', nTune: nHeld, heldOutShare: share, rule: 'max-f1-per-label' };
+  const thresholds = tuneThresholds(forward(r.params, heldSet.ids, heldSet.offsets), heldSet, K, MULTI_LABEL_DEFAULTS.fallbackThreshold, MULTI_LABEL_DEFAULTS.thresholdShrinkage);
+  return { thresholds: thresholds.map(round), tunedOn: 'held-out', nTune: nHeld, heldOutShare: share, rule: 'max-f1-per-label', shrinkage: MULTI_LABEL_DEFAULTS.thresholdShrinkage };
 }
 
 /** The multi-label metrics of a model's tags (labels at or above their threshold, else the top label) on encoded data. */

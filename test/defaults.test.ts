@@ -39,7 +39,7 @@ describe('one place for defaults', () => {
       skipBadLines: false,
       multiLabel: 'auto',
     });
-    expect(MULTI_LABEL_DEFAULTS).toEqual({ heldOutShare: 0.1, fallbackThreshold: 0.5, minHeldOut: 50 });
+    expect(MULTI_LABEL_DEFAULTS).toEqual({ heldOutShare: 0.1, fallbackThreshold: 0.5, minHeldOut: 50, thresholdShrinkage: 100, embeddingSgdLr: 5, minAutoEpochs: 20, classWeight: 'none' });
     expect(FEATURIZER_DEFAULTS).toEqual({ buckets: 1 << 20, ngrams: 2, zhTokens: 'chars', stem: false, chunkChars: 1 << 20 });
     // 10,802 examples (the default model): batch 64, 5 epochs; 40 examples: batch 16, 30 epochs
     expect([autoBatchSize(10_802), autoEpochs(10_802, 64)]).toEqual([64, 5]);

@@ -28,6 +28,19 @@ describe('tuneThresholds', () => {
     expect(t[1]).toBe(0.5);
   });
 
+  it('with shrinkage, pulls each label toward the micro-F1-optimal threshold by its positive count', () => {
+    // label 0: scores 0.9+ 0.8 0.4+ 0.3 (best cut 0.35); label 1: 0.6+ 0.2 0.2 0.1 (best cut (0.6 + 0.2) / 2)
+    const probs = Float32Array.from([0.9, 0.1, 0.8, 0.6, 0.4, 0.2, 0.3, 0.2]);
+    const data = { n: 4, targets: Int32Array.from([0, 1, 0]), targetOffsets: Int32Array.from([0, 1, 2, 3, 3]) };
+    const [a, b] = tuneThresholds(probs, data, 2, 0.5);
+    expect(a).toBeCloseTo(0.35, 6);
+    expect(b).toBeCloseTo(0.4, 6);
+    // all cells: 0.9+ 0.8- 0.6+ 0.4+ 0.3- 0.2- 0.2- 0.1-: best cut after 0.4 (F1 6/7), threshold 0.35
+    const [sa, sb] = tuneThresholds(probs, data, 2, 0.5, 2);
+    expect(sa).toBeCloseTo((2 * a! + 2 * 0.35) / 4, 6);
+    expect(sb).toBeCloseTo((1 * b! + 2 * 0.35) / 3, 6);
+  });
+
   it('does not cut between equal scores; ties in F1 go to the higher threshold', () => {
     const probs = Float32Array.from([0.5, 0.5, 0.25]);
     const t = tuneThresholds(probs, { n: 3, targets: Int32Array.from([0]), targetOffsets: Int32Array.from([0, 1, 1, 1]) }, 1, 0.5);
@@ -108,7 +121,9 @@ describe('train --multi-label', () => {
   it('is chosen automatically for rows with several labels: a sigmoid layers model with per-label thresholds, deterministic', async () => {
     const a = await trainModel({ data: [data], out: join(dir, 'auto'), buckets: 4096, seed: 3, quantize: 'float32' });
     const b = await trainModel({ data: [data], out: join(dir, 'auto2'), buckets: 4096, seed: 3, quantize: 'float32', multiLabel: true });
-    expect(a.meta.multiLabel).toEqual({ thresholds: expect.any(Array), tunedOn: 'train', nTune: 72, rule: 'max-f1-per-label' });
+    expect(a.meta.multiLabel).toEqual({ thresholds: expect.any(Array), tunedOn: 'train', nTune: 72, rule: 'max-f1-per-label', shrinkage: 100 });
+    expect(a.meta.training.classWeight).toBe('none'); // the multi-label default
+    expect(a.meta.training.epochs).toBe(30); // auto: 30 for 72 rows, at least MULTI_LABEL_DEFAULTS.minAutoEpochs
     expect(a.meta.multiLabel!.thresholds).toHaveLength(3);
     expect(b.meta.multiLabel).toEqual(a.meta.multiLabel);
     expect(readFileSync(join(dir, 'auto', 'weights.bin')).equals(readFileSync(join(dir, 'auto2', 'weights.bin')))).toBe(true);

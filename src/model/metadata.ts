@@ -48,8 +48,12 @@ export interface MultiLabelRecord {
   nTune: number;
   /** With 'held-out': the share of the training data held out (the final model then trained on all of it). */
   heldOutShare?: number;
-  /** How each threshold was chosen: the one maximising that label's F1 on the tuning documents. */
+  /**
+   * How each threshold was chosen: the one maximising that label's F1 on the tuning documents, pulled toward
+   * the one threshold maximising micro-F1 by `shrinkage` pseudo-positives (see MULTI_LABEL_DEFAULTS).
+   */
   rule: 'max-f1-per-label';
+  shrinkage?: number;
 }
 
 export interface TrainingRecord {

@@ -97,7 +97,8 @@ export function registerTrainCommand(program: Command): void {
         batchSize: f.batchSize,
         ...(given('dim') && { dim: f.dim }),
         ...(given('lr') && { lr: f.lr }),
-        ...(given('classWeight') && { classWeight: f.classWeight }),
+        // only when given: without it, a multi-label model uses its own default (MULTI_LABEL_DEFAULTS.classWeight)
+        ...(cmd.getOptionValueSource('classWeight') === 'cli' && { classWeight: f.classWeight }),
         ...(given('buckets') && { buckets: f.buckets }),
         ...(given('ngrams') && { ngrams: f.ngrams }),
         zhTokens: f.zhTokens,
