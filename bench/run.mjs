@@ -15,12 +15,13 @@ import { probe, runTopicmix, memoryRun } from './lib/topicmix.mjs';
 import { computeRatios, summarize, renderMarkdown, TARGETS } from './lib/report.mjs';
 import { runSpeedSections, SPEED_SECTIONS, SPEED_DATASETS, loadavg, busiest } from './lib/speed.mjs';
 import { renderSpeedMarkdown } from './lib/speed-report.mjs';
+import { runMultiLabelSection, renderMultiLabelMarkdown } from './lib/multilabel.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ALL_DATASETS = ['ag_news', 'thucnews', 'thucnews_articles', 'bbc_news', 'fewclue_csldcp', 'sib200'];
 /** Sections that write results.json / results.md (the original bench). */
 const LEGACY_SECTIONS = ['datasets', 'memory', 'scaling', 'extract', 'import-time'];
-const ALL_SECTIONS = [...LEGACY_SECTIONS, 'tokenizers', ...SPEED_SECTIONS];
+const ALL_SECTIONS = [...LEGACY_SECTIONS, 'tokenizers', 'multilabel', ...SPEED_SECTIONS];
 const BIG_MIN_LINES = 200_000;
 const BIG_MIN_BYTES = 50e6;
 
@@ -35,6 +36,8 @@ Sections (--sections a,b; default: all):
   extract             HTML extraction (bench/extract.mjs)       -> extract-results.json/.md
   import-time         import('topicmix') time (bench/import-time.mjs) -> import-time-results.json/.md
   tokenizers          token counting speed per report tokenizer (bench/tokenizers.mjs) -> tokenizers-results.json/.md
+  multilabel          issue 13: train --multi-label vs fastText -loss ova (grid, thresholds tuned on the
+                      same dev slice) on bdci2018_car_subjects, micro/macro-F1 -> results-multilabel.json/.md
   speed               issue 10: classify --workers 1 vs fastText predict (paper config) and the
                       parse-and-copy floor, alternating rounds; --backend wasm once     -> results-speed.json/.md
   peers               issue 10: fasttext.wasm (npm) with the same fastText .bin, end to end -> results-speed.*
@@ -390,6 +393,15 @@ async function main() {
     log('tokenizers: node bench/tokenizers.mjs');
     const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'tokenizers.mjs'), '--data-dir', opt.dataDir, '--reps', String(opt.reps)], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) log(`bench/tokenizers.mjs exited with ${r.status}`);
+  }
+
+  if (has('multilabel')) {
+    log('multilabel: topicmix train --multi-label vs fastText -loss ova on bdci2018_car_subjects');
+    const mr = await runMultiLabelSection({ repo: REPO, dataDir: opt.dataDir, work: path.join(opt.work, 'multilabel'), ftBin, skipTopicmix: opt.skipTopicmix || !tm.available, timeoutMs: opt.timeoutMs });
+    Object.assign(mr, { command, machine, finished: new Date().toISOString() });
+    fs.writeFileSync(path.join(opt.out, 'results-multilabel.json'), JSON.stringify(mr, null, 1) + '\n');
+    fs.writeFileSync(path.join(opt.out, 'results-multilabel.md'), renderMultiLabelMarkdown(mr));
+    log(`wrote ${rel(path.join(opt.out, 'results-multilabel.json'))} and ${rel(path.join(opt.out, 'results-multilabel.md'))}`);
   }
 
   if (SPEED_SECTIONS.some(has)) {

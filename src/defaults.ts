@@ -73,6 +73,11 @@ export interface TrainDefaults {
   quantize: 'float32' | 'float16' | 'uint8';
   /** Skip malformed training lines (reported) instead of failing: false. */
   skipBadLines: boolean;
+  /**
+   * One-vs-all (a sigmoid per label) instead of one softmax: 'auto' trains multi-label when some training row
+   * has several labels (`labels: [...]`); true / false force it.
+   */
+  multiLabel: boolean | 'auto';
 }
 
 /** Training settings of `trainModel` and `topicmix train`. */
@@ -87,6 +92,41 @@ export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = Object.freeze({
   poolWeight: 1,
   quantize: 'uint8',
   skipBadLines: false,
+  multiLabel: 'auto',
+});
+
+/** How a multi-label model's per-label thresholds are tuned (see train.ts). */
+export interface MultiLabelDefaults {
+  /** Without dev data: the share of the training data held out (seeded) to tune the thresholds on: 0.1. */
+  heldOutShare: number;
+  /** The threshold of a label with no positive tuning document: 0.5. */
+  fallbackThreshold: number;
+  /** Fewest held-out documents to tune on; smaller training sets tune on all of their data: 50. */
+  minHeldOut: number;
+  /**
+   * How strongly each label's F1-optimal threshold is pulled toward the one micro-F1-optimal threshold, in
+   * pseudo-positives: 100 (a label with 100 positive tuning documents lands halfway). See tuneThresholds.
+   */
+  thresholdShrinkage: number;
+  /**
+   * SGD learning rate of the embedding rows (the output layer keeps Adam at `lr`): 5. Adam makes a one-vs-all
+   * model memorise rare n-grams; see SparseTrainOptions.embeddingSgdLr.
+   */
+  embeddingSgdLr: number;
+  /** With `epochs: 'auto'`: at least this many epochs (SGD rows learn more slowly than Adam ones): 20. */
+  minAutoEpochs: number;
+  /** Class weights when `classWeight` is not given: 'none' (one-vs-all already weighs every label on its own). */
+  classWeight: 'none' | 'balanced';
+}
+
+export const MULTI_LABEL_DEFAULTS: Readonly<MultiLabelDefaults> = Object.freeze({
+  heldOutShare: 0.1,
+  fallbackThreshold: 0.5,
+  minHeldOut: 50,
+  thresholdShrinkage: 100,
+  embeddingSgdLr: 5,
+  minAutoEpochs: 20,
+  classWeight: 'none',
 });
 
 export interface AutoTrainRule {

@@ -1,6 +1,7 @@
 import { loadClassifier, type Classifier } from './classifier.js';
 import { READ_DEFAULTS } from './defaults.js';
 import { computeMetrics, metricsByGroup, type EvalMetrics } from './eval/metrics.js';
+import { computeMultiLabelMetrics, type MultiLabelMetrics } from './eval/multilabel-metrics.js';
 import { formatErrors, readLabelled, readPool } from './io/labelled.js';
 import { loadLabelSet } from './labels/label-set.js';
 import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
@@ -36,6 +37,11 @@ export interface EvalReport extends EvalMetrics {
   per_source: Record<string, MetricsSummary>;
   skipped_unknown: number;
   skipped_bad_lines: number;
+  /**
+   * With a multi-label model, or data where some row has several labels: the predicted label sets (a
+   * multi-label model's tags, else the top label) against the gold sets. The top-1 metrics above stay.
+   */
+  multi_label?: MultiLabelMetrics;
 }
 
 export type MetricsSummary = Pick<EvalMetrics, 'n' | 'accuracy' | 'macro_f1' | 'worst_class_accuracy' | 'ece'>;
@@ -95,7 +101,8 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
     usable.map((e) => e.text),
     { topK: 1, threshold: 0 },
   );
-  const gold = usable.map((e) => e.labels);
+  // a soft-labelled row's gold label is its most probable one (labels lists them most probable first)
+  const gold = usable.map((e) => (e.probs ? e.labels.slice(0, 1) : e.labels));
   const predicted = preds.map((p) => p.topics[0]!.label);
   const confidence = preds.map((p) => p.score);
   const metrics = computeMetrics(gold, predicted, confidence, clf.labels);
@@ -103,5 +110,23 @@ export async function evaluateModel(options: EvalOptions, loaded?: Classifier): 
   const byLang = metricsByGroup(langs, gold, predicted, confidence, clf.labels);
   const per_lang = summarize(byLang);
   const per_source = summarize(metricsByGroup(usableSources, gold, predicted, confidence, clf.labels));
-  return { ...metrics, model: clf.dir, data: options.data, backend: clf.backend, per_lang, per_source, skipped_unknown: unknown.length, skipped_bad_lines: errors.length };
+  const multi = clf.metadata.multiLabel !== undefined || gold.some((g) => g.length > 1);
+  const multi_label = multi
+    ? computeMultiLabelMetrics(
+        gold,
+        preds.map((p) => (p.tags ? p.tags.map((t) => t.label) : [p.topics[0]!.label])),
+        clf.labels,
+      )
+    : undefined;
+  return {
+    ...metrics,
+    model: clf.dir,
+    data: options.data,
+    backend: clf.backend,
+    per_lang,
+    per_source,
+    skipped_unknown: unknown.length,
+    skipped_bad_lines: errors.length,
+    ...(multi_label && { multi_label }),
+  };
 }

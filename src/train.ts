@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { autotune, resolveAutotuneOptions, type AutotuneOptions, type AutotuneParam, type AutotuneRecord } from './autotune.js';
 import { computeMetrics, type EvalMetrics } from './eval/metrics.js';
-import { AUTO_TRAIN, FEATURIZER_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from './defaults.js';
+import { AUTO_TRAIN, FEATURIZER_DEFAULTS, MULTI_LABEL_DEFAULTS, READ_DEFAULTS, TRAIN_DEFAULTS } from './defaults.js';
+import { computeMultiLabelMetrics, type MultiLabelMetrics } from './eval/multilabel-metrics.js';
 import { Featurizer, type FeaturizerConfig } from './features/featurizer.js';
 import { makePlugins } from './features/plugins.js';
 import { formatErrors, readLabelled, readPool } from './io/labelled.js';
@@ -12,12 +13,14 @@ import { loadLabelSet } from './labels/label-set.js';
 import { taxonomyLabels, taxonomyNames } from './labels/taxonomy.js';
 import { applyMapping, loadMapping, mappingFiles, type LabelMapping } from './labels/mapping.js';
 import { tf, useBackend } from './model/backend.js';
-import { encodeExamples, type EncodedDataset } from './model/dataset.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model/metadata.js';
+import { encodeExamples, subsetEncoded, type EncodedDataset } from './model/dataset.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata, type MultiLabelRecord } from './model/metadata.js';
 import { writeModelDir, type WeightQuantization } from './io/model-files.js';
 import { forward, type ModelParams } from './model/params.js';
+import { Rng } from './model/rng.js';
+import { tagIndices, tuneThresholds } from './model/thresholds.js';
 import { argmax } from './model/top-k.js';
-import { trainSparse, type EpochInfo } from './model/train-sparse.js';
+import { trainSparse, type EpochInfo, type SparseTrainOptions } from './model/train-sparse.js';
 import { renderModelCard } from './model-card.js';
 import type { LabelledExample } from './types.js';
 import { VERSION } from './version.js';
@@ -67,6 +70,12 @@ export interface TrainOptions {
   /** Skip malformed training lines (reported) instead of failing. */
   skipBadLines?: boolean;
   /**
+   * One-vs-all training (an independent sigmoid per label) with per-label thresholds tuned on `dev` (or a
+   * seeded held-out slice of the data; see MULTI_LABEL_DEFAULTS) to maximise each label's F1. 'auto'
+   * (default): when some training row has several labels.
+   */
+  multiLabel?: boolean | 'auto';
+  /**
    * Search lr, epochs, dim, ngrams, buckets and classWeight first (on `dev`, or a held-out slice of the data),
    * then train the best setting on all the data; settings given above are fixed, not searched. `true`: with
    * AUTOTUNE_DEFAULTS (a 60 s budget on the whole call). The search is stored in `training.autotune`.
@@ -83,6 +92,8 @@ export interface TrainResult {
   meta: ModelMetadata;
   history: EpochInfo[];
   devMetrics?: EvalMetrics;
+  /** A multi-label model with dev data: the dev metrics of its tags (thresholds applied). */
+  devMultiLabel?: MultiLabelMetrics;
   seconds: number;
   weightBytes: number;
 }
@@ -154,6 +165,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
 
   const devExamples = options.dev?.length ? await readChecked(options.dev, field, 'dev', skip, warn) : [];
   checkKnown(devExamples, labelIndex, 'dev data', 'the training labels');
+  const multiLabel = resolveMultiLabel(options.multiLabel ?? TRAIN_DEFAULTS.multiLabel, train);
+  if (multiLabel && tune) throw new Error('train: `autotune` does not search multi-label models yet: give the settings yourself, or set `multiLabel` false to train one softmax');
+  if (multiLabel) log(`multi-label: one sigmoid per label (${train.filter((e) => e.labels.length > 1).length} of ${train.length} training rows have several labels)`);
 
   const featurizerConfig: FeaturizerConfig = {
     ...FEATURIZER_DEFAULTS,
@@ -170,7 +184,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
   let dim = options.dim ?? TRAIN_DEFAULTS.dim;
   let lr = options.lr ?? TRAIN_DEFAULTS.lr;
-  let classWeight = options.classWeight ?? TRAIN_DEFAULTS.classWeight;
+  let classWeight = options.classWeight ?? (multiLabel ? MULTI_LABEL_DEFAULTS.classWeight : TRAIN_DEFAULTS.classWeight);
   const quantize = options.quantize ?? TRAIN_DEFAULTS.quantize;
   validateHyper({ epochs, batchSize, dim, lr, seed });
 
@@ -214,19 +228,38 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   }
   log(`training: ${labels.length} labels, dim ${dim}, ${featurizerConfig.buckets} buckets, ${epochs} epochs, batch ${batchSize}, lr ${lr}, seed ${seed}`);
   const finalStart = clock();
-  const result = trainSparse(trainSet, featurizerConfig.buckets, labels.length, {
+  if (multiLabel && epochOption === 'auto') epochs = Math.max(epochs, MULTI_LABEL_DEFAULTS.minAutoEpochs);
+  const sparseOptions: SparseTrainOptions = {
     dim,
     epochs,
     lr,
     batchSize,
     seed,
     classWeight,
+    ...(multiLabel && { output: 'sigmoid' as const, devMetric: 'microF1' as const, embeddingSgdLr: MULTI_LABEL_DEFAULTS.embeddingSgdLr }),
     ...(devSet && { dev: devSet }),
-    onEpoch: (e) => log(`epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}${e.devAccuracy !== undefined ? `, dev accuracy ${e.devAccuracy.toFixed(4)}` : ''} (${e.seconds.toFixed(2)} s)`),
+    onEpoch: (e) =>
+      log(
+        `epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}${e.devAccuracy !== undefined ? `, dev ${multiLabel ? 'micro-F1 at 0.5' : 'accuracy'} ${e.devAccuracy.toFixed(4)}` : ''} (${e.seconds.toFixed(2)} s)`,
+      ),
     ...(options.onProgress && { onProgress: options.onProgress }),
-  });
+  };
+  // without dev data, a multi-label model's thresholds come from a model trained without a held-out slice
+  const multi = multiLabel ? (devSet ? undefined : heldOutThresholds(trainSet, featurizerConfig.buckets, labels.length, sparseOptions, log)) : undefined;
+  const result = trainSparse(trainSet, featurizerConfig.buckets, labels.length, sparseOptions);
+  let multiLabelRecord: MultiLabelRecord | undefined;
+  if (multiLabel) {
+    if (multi) multiLabelRecord = multi;
+    else {
+      const tuneOn = devSet ?? trainSet;
+      const thresholds = tuneThresholds(forward(result.params, tuneOn.ids, tuneOn.offsets), tuneOn, labels.length, MULTI_LABEL_DEFAULTS.fallbackThreshold, MULTI_LABEL_DEFAULTS.thresholdShrinkage);
+      multiLabelRecord = { thresholds: thresholds.map(round), tunedOn: devSet ? 'dev' : 'train', nTune: tuneOn.n, rule: 'max-f1-per-label', shrinkage: MULTI_LABEL_DEFAULTS.thresholdShrinkage };
+    }
+    log(`thresholds (tuned on ${multiLabelRecord.tunedOn}, ${multiLabelRecord.nTune} docs): ${labels.map((l, k) => `${l} ${multiLabelRecord!.thresholds[k]!.toFixed(3)}`).join(', ')}`);
+  }
 
   const devMetrics = devSet ? evaluateEncoded(result.params, devSet, labels) : undefined;
+  const devMultiLabel = devSet && multiLabelRecord ? multiLabelEncoded(result.params, devSet, labels, multiLabelRecord.thresholds) : undefined;
   if (tuned) {
     tuned.finalSeconds = round((clock() - finalStart) / 1000);
     tuned.totalSeconds = round((clock() - tuneStart) / 1000);
@@ -238,6 +271,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     labels,
     ...(labelNames && { labelNames }),
     ...(abstain !== undefined && { abstain }),
+    ...(multiLabelRecord && { multiLabel: multiLabelRecord }),
     featurizer: featurizerConfig,
     dim,
     training: {
@@ -257,7 +291,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       history: result.history.map((h) => ({ epoch: h.epoch, loss: round(h.loss), ...(h.devAccuracy !== undefined && { devAccuracy: round(h.devAccuracy) }) })),
       ...(tuned && { autotune: tuned }),
     },
-    ...(devMetrics && { metrics: { dev: summary(devMetrics) } }),
+    ...(devMetrics && { metrics: { dev: { ...summary(devMetrics), ...(devMultiLabel && multiLabelSummary(devMultiLabel)) } } }),
     versions: { topicmix: VERSION, tfjs: tf.version_core },
   };
   // describing the layers topology needs a tfjs backend; the cpu one starts instantly (wasm compiles)
@@ -265,7 +299,62 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { weightBytes } = await writeModelDir(options.out, result.params, meta, quantize);
   await writeFileAtomic(join(options.out, 'README.md'), renderModelCard(meta, { ...(devMetrics && { dev: devMetrics }), weightBytes, quantization: quantize }));
   const seconds = (performance.now() - t0) / 1000;
-  return { dir: options.out, meta, history: result.history, ...(devMetrics && { devMetrics }), seconds, weightBytes };
+  return { dir: options.out, meta, history: result.history, ...(devMetrics && { devMetrics }), ...(devMultiLabel && { devMultiLabel }), seconds, weightBytes };
+}
+
+/** Whether to train one-vs-all: `option` true / false, or 'auto' = some row (without soft labels) has several labels. */
+function resolveMultiLabel(option: boolean | 'auto', train: readonly LabelledExample[]): boolean {
+  if (option !== true && option !== false && option !== 'auto') throw new Error(`train: \`multiLabel\` must be true, false or 'auto', got ${String(option)}`);
+  const soft = train.find((e) => e.probs !== undefined);
+  const several = train.some((e) => e.probs === undefined && e.labels.length > 1);
+  if (option === true && soft) throw new Error(`train: ${soft.source.file}:${soft.source.line}: field "probs": soft labels train softmax models; a multi-label model needs \`labels\` lists`);
+  if (option === 'auto' && soft && several) {
+    throw new Error(`train: the data mixes soft labels (${soft.source.file}:${soft.source.line}, field "probs") with rows of several labels: set \`multiLabel\` false to train one softmax on both`);
+  }
+  return option === 'auto' ? several : option;
+}
+
+/**
+ * Thresholds tuned on a seeded held-out slice of the training data (MULTI_LABEL_DEFAULTS.heldOutShare) with a
+ * model trained on the rest; the final model then trains on all of it with the same settings. Undefined when
+ * the slice would be smaller than MULTI_LABEL_DEFAULTS.minHeldOut: the caller tunes on the training data.
+ */
+function heldOutThresholds(data: EncodedDataset, buckets: number, K: number, opt: SparseTrainOptions, log: (m: string) => void): MultiLabelRecord | undefined {
+  const share = MULTI_LABEL_DEFAULTS.heldOutShare;
+  const nHeld = Math.round(data.n * share);
+  if (nHeld < MULTI_LABEL_DEFAULTS.minHeldOut || data.n - nHeld < 1) return undefined;
+  const order = Array.from({ length: data.n }, (_, i) => i);
+  new Rng(opt.seed).shuffle(order);
+  const held = order.slice(0, nHeld).sort((a, b) => a - b);
+  const rest = order.slice(nHeld).sort((a, b) => a - b);
+  log(`multi-label: tuning thresholds on a held-out ${Math.round(share * 100)}% (${nHeld} docs), then training on all the data`);
+  const { onProgress: _, onEpoch: __, ...quiet } = opt;
+  const heldSet = subsetEncoded(data, held);
+  const r = trainSparse(subsetEncoded(data, rest), buckets, K, quiet);
+  const thresholds = tuneThresholds(forward(r.params, heldSet.ids, heldSet.offsets), heldSet, K, MULTI_LABEL_DEFAULTS.fallbackThreshold, MULTI_LABEL_DEFAULTS.thresholdShrinkage);
+  return { thresholds: thresholds.map(round), tunedOn: 'held-out', nTune: nHeld, heldOutShare: share, rule: 'max-f1-per-label', shrinkage: MULTI_LABEL_DEFAULTS.thresholdShrinkage };
+}
+
+/** The multi-label metrics of a model's tags (labels at or above their threshold, else the top label) on encoded data. */
+export function multiLabelEncoded(params: ModelParams, data: EncodedDataset, labels: readonly string[], thresholds: readonly number[]): MultiLabelMetrics {
+  const K = labels.length;
+  const probs = forward(params, data.ids, data.offsets);
+  const gold: string[][] = [];
+  const predicted: string[][] = [];
+  const tags: number[] = [];
+  for (let i = 0; i < data.n; i++) {
+    const g: string[] = [];
+    for (let t = data.targetOffsets[i]!; t < data.targetOffsets[i + 1]!; t++) g.push(labels[data.targets[t]!]!);
+    gold.push(g);
+    const row = probs.subarray(i * K, i * K + K);
+    tagIndices(row, thresholds, tags);
+    predicted.push(tags.length > 0 ? tags.map((k) => labels[k]!) : [labels[argmax(row)]!]);
+  }
+  return computeMultiLabelMetrics(gold, predicted, labels);
+}
+
+function multiLabelSummary(m: MultiLabelMetrics): Record<string, number> {
+  return { micro_f1: round(m.micro_f1), macro_f1_tags: round(m.macro_f1), subset_accuracy: round(m.subset_accuracy), hamming_loss: round(m.hamming_loss) };
 }
 
 function describeSetting(s: { lr: number; epochs: number; dim: number; ngrams: number; buckets: number; classWeight: string }): string {

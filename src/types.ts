@@ -21,8 +21,13 @@ export interface Prediction {
   topics: TopicScore[];
   /** Detected script of the text. */
   lang: Script;
-  /** Full distribution over all labels, only when asked for. */
+  /** Full distribution over all labels, only when asked for (a multi-label model's per-label probabilities). */
   scores?: Record<string, number>;
+  /**
+   * Multi-label models only: every label at or above its threshold, most probable first; the top label when
+   * none is; empty when the prediction abstains (`label` null). The model's abstain label is never a tag.
+   */
+  tags?: TopicScore[];
   /** Set when a long text was scored in this many chunks (all of its text counts, none is cut). */
   chunks?: number;
   /** With the `parts` / `partChars` options, on long pages only: each part's span and top label, in text order. */
@@ -76,6 +81,12 @@ export interface LabelledExample extends Document {
   title?: string;
   /** Example weight, default 1. */
   weight: number;
+  /**
+   * Soft labels (the row's `probs`): a probability per label, summing to 1, the targets of a softmax model's
+   * loss (e.g. an annotator's or a larger model's distribution). `labels` then lists the labels with p > 0,
+   * most probable first.
+   */
+  probs?: Record<string, number>;
   /** Annotation provenance of hand-labelled rows (label files of a label set). */
   annotation?: Annotation;
 }

@@ -34,7 +34,7 @@ interface Case {
   ownLang?: boolean;
 }
 
-const OWNED = ['"topic"', '"abstain"', '"topic_score"', '"topics"', '"scores"', '"topic_chunks"', '"topic_parts"', '"top\\u0069c"', '"sc\\u006fres"'];
+const OWNED = ['"topic"', '"abstain"', '"topic_score"', '"topics"', '"tags"', '"scores"', '"topic_chunks"', '"topic_parts"', '"top\\u0069c"', '"sc\\u006fres"'];
 const OTHER_KEYS = ['"id"', '"n"', '"url"', '"meta"', '""', '"x y"', '"\\u0041"', '"tópico"', '"text2"', '"Topic"', '"topic "', '"__proto__"', '"constructor"', '"\\ud800"', '"extract_method"'];
 const NUMBERS = ['12345678901234567890', '-0', '1e400', '-1E-400', '0.1000000000000000055511151231257827', '1.50', '9007199254740993', '-12.5e+3', '0'];
 const STRINGS = ['"plain"', '"\\u0000nul"', '"\\ud800 lone"', '"\\udfff\\ud800"', '"quote \\" and \\\\"', '"}]{[,:"', '"中文"', '"\\/"', '"\\ufeffbom"', '""', '"\\u2028"'];

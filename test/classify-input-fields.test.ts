@@ -106,7 +106,7 @@ describe('a text field that classify would overwrite', () => {
     for (const flag of ['--field', '--html-field']) {
       const r = await runCli(['classify', input, '--model', ws.model, '-o', join(dir, 'out.jsonl'), flag, 'topic']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`${flag} "topic" is a field classify writes (topic, abstain, topic_score, topics, scores, topic_chunks, topic_parts): pick another field`);
+      expect(r.stderr).toContain(`${flag} "topic" is a field classify writes (topic, abstain, topic_score, topics, tags, scores, topic_chunks, topic_parts): pick another field`);
       expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
     }
   });

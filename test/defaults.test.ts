@@ -4,7 +4,7 @@ import { registerClassifyCommand } from '../src/cli/commands/classify.js';
 import { registerEvalCommand } from '../src/cli/commands/eval.js';
 import { registerReportCommand } from '../src/cli/commands/report.js';
 import { registerTrainCommand } from '../src/cli/commands/train.js';
-import { FEATURIZER_DEFAULTS, OUTPUT_DEFAULTS, READ_DEFAULTS, REPORT_DEFAULTS, TRAIN_DEFAULTS } from '../src/defaults.js';
+import { FEATURIZER_DEFAULTS, MULTI_LABEL_DEFAULTS, OUTPUT_DEFAULTS, READ_DEFAULTS, REPORT_DEFAULTS, TRAIN_DEFAULTS } from '../src/defaults.js';
 import { DEFAULT_FEATURIZER_CONFIG } from '../src/features/featurizer.js';
 import { buildReport } from '../src/report/build-report.js';
 import { loadTokenCounter } from '../src/report/token-counter.js';
@@ -26,7 +26,20 @@ describe('one place for defaults', () => {
   });
 
   it('the values that apply today: auto epochs and batch, dim 32, lr 0.01, balanced classes, seed 1, uint8 weights', () => {
-    expect(TRAIN_DEFAULTS).toEqual({ field: 'text', seed: 1, epochs: 'auto', batchSize: 'auto', dim: 32, lr: 0.01, classWeight: 'balanced', poolWeight: 1, quantize: 'uint8', skipBadLines: false });
+    expect(TRAIN_DEFAULTS).toEqual({
+      field: 'text',
+      seed: 1,
+      epochs: 'auto',
+      batchSize: 'auto',
+      dim: 32,
+      lr: 0.01,
+      classWeight: 'balanced',
+      poolWeight: 1,
+      quantize: 'uint8',
+      skipBadLines: false,
+      multiLabel: 'auto',
+    });
+    expect(MULTI_LABEL_DEFAULTS).toEqual({ heldOutShare: 0.1, fallbackThreshold: 0.5, minHeldOut: 50, thresholdShrinkage: 100, embeddingSgdLr: 5, minAutoEpochs: 20, classWeight: 'none' });
     expect(FEATURIZER_DEFAULTS).toEqual({ buckets: 1 << 20, ngrams: 2, zhTokens: 'chars', stem: false, chunkChars: 1 << 20 });
     // 10,802 examples (the default model): batch 64, 5 epochs; 40 examples: batch 16, 30 epochs
     expect([autoBatchSize(10_802), autoEpochs(10_802, 64)]).toEqual([64, 5]);

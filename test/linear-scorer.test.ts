@@ -10,7 +10,7 @@ import { tf, useBackend } from '../src/model/backend.js';
 import { allocateLogitTable, LinearScorer } from '../src/model/linear-scorer.js';
 import { SparseScorer } from '../src/model/sparse-scorer.js';
 import { trainModel } from '../src/train.js';
-import { TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
+import { multiLabelRows, TINY_EXAMPLES, tempDir, writeJsonl } from './helpers/tiny-data.js';
 
 // The js kernel (logit table or embedding gather, plain JS) must give the probabilities of the saved
 // tfjs layers model: the reference is tf.loadLayersModel on padded ids, and the tfjs SparseScorer.
@@ -23,6 +23,7 @@ beforeAll(async () => {
   await useBackend('wasm');
   dir = tempDir();
   const data = writeJsonl(join(dir, 'train.jsonl'), TINY_EXAMPLES);
+  const multi = writeJsonl(join(dir, 'multi.jsonl'), multiLabelRows());
   const variants: [string, Parameters<typeof trainModel>[0]][] = [
     ['table-float32', { data: [data], out: join(dir, 'table-float32'), buckets: 4096, seed: 7, quantize: 'float32' }],
     ['table-uint8', { data: [data], out: join(dir, 'table-uint8'), buckets: 4096, seed: 7, quantize: 'uint8' }],
@@ -30,6 +31,9 @@ beforeAll(async () => {
     // 3 labels, dim 2: the logit table would be wider than the embedding, so rows of E are gathered
     ['embedding-float32', { data: [data], out: join(dir, 'embedding-float32'), buckets: 4096, seed: 7, dim: 2, quantize: 'float32' }],
     ['embedding-uint8', { data: [data], out: join(dir, 'embedding-uint8'), buckets: 4096, seed: 7, dim: 2, quantize: 'uint8' }],
+    // multi-label (one-vs-all): a sigmoid per label, through both gathers
+    ['sigmoid-table-uint8', { data: [multi], out: join(dir, 'sigmoid-table-uint8'), buckets: 4096, seed: 7, quantize: 'uint8', multiLabel: true }],
+    ['sigmoid-embedding-float32', { data: [multi], out: join(dir, 'sigmoid-embedding-float32'), buckets: 4096, seed: 7, dim: 2, quantize: 'float32', multiLabel: true }],
   ];
   for (const [name, opts] of variants) {
     await trainModel(opts);
@@ -76,20 +80,24 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('js kernel (LinearScorer)', () => {
-  it.each(['table-float32', 'table-uint8', 'table-float16', 'embedding-float32', 'embedding-uint8'])('%s: the same probabilities as tf.loadLayersModel and the tfjs kernel (<= 1e-5)', async (name) => {
-    const files = await readModelDir(models[name]!);
-    const js = new LinearScorer(files);
-    expect(js.kernel).toBe(name.startsWith('table') ? 'logit-table' : 'embedding');
-    const tfjs = new SparseScorer(tf, files);
-    const { ids, offsets } = idsOf(new Featurizer(files.meta.featurizer), texts);
-    const ours = js.score(ids, offsets);
-    expect(maxAbsDiff(ours, tfjs.score(ids, offsets))).toBeLessThanOrEqual(1e-5);
-    const ref = (await viaLayers(models[name]!, texts)).flat();
-    expect(maxAbsDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
-    // scored again, now from the filled table: the same bits
-    expect(js.score(ids, offsets)).toEqual(ours);
-    tfjs.dispose();
-  });
+  it.each(['table-float32', 'table-uint8', 'table-float16', 'embedding-float32', 'embedding-uint8', 'sigmoid-table-uint8', 'sigmoid-embedding-float32'])(
+    '%s: the same probabilities as tf.loadLayersModel and the tfjs kernel (<= 1e-5)',
+    async (name) => {
+      const files = await readModelDir(models[name]!);
+      const js = new LinearScorer(files);
+      expect(js.kernel).toBe(name.includes('table') ? 'logit-table' : 'embedding');
+      expect(js.output).toBe(name.startsWith('sigmoid') ? 'sigmoid' : 'softmax');
+      const tfjs = new SparseScorer(tf, files);
+      const { ids, offsets } = idsOf(new Featurizer(files.meta.featurizer), texts);
+      const ours = js.score(ids, offsets);
+      expect(maxAbsDiff(ours, tfjs.score(ids, offsets))).toBeLessThanOrEqual(1e-5);
+      const ref = (await viaLayers(models[name]!, texts)).flat();
+      expect(maxAbsDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
+      // scored again, now from the filled table: the same bits
+      expect(js.score(ids, offsets)).toEqual(ours);
+      tfjs.dispose();
+    },
+  );
 
   it('uint8 weights decode the padding row to exact zeros, so padded input to tf.loadLayersModel gives the same probabilities', async () => {
     const files = await readModelDir(models['table-uint8']!);
@@ -122,6 +130,25 @@ describe('js kernel (LinearScorer)', () => {
     expect(js.backend).toBe('js');
     expect(wasm.backend).toBe('wasm');
     wasm.dispose();
+  });
+
+  it('a multi-label model serves the same probabilities and tags through --backend js, wasm and cpu', async () => {
+    const dirOf = models['sigmoid-table-uint8']!;
+    const js = await loadClassifier(dirOf, { backend: 'js' });
+    const docs = texts.filter((t) => t.trim() !== '');
+    const a = await js.classifyBatch(docs, { allScores: true });
+    expect(a.every((p) => p.tags !== undefined && p.tags.length >= 1)).toBe(true);
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const other = await loadClassifier(dirOf, { backend });
+      expect(other.backend).toBe(backend);
+      const b = await other.classifyBatch(docs, { allScores: true });
+      for (let i = 0; i < docs.length; i++) {
+        for (const l of js.labels) expect(Math.abs(a[i]!.scores![l]! - b[i]!.scores![l]!)).toBeLessThanOrEqual(1e-5);
+        expect(b[i]!.tags!.map((t) => t.label)).toEqual(a[i]!.tags!.map((t) => t.label));
+      }
+      other.dispose();
+    }
+    await useBackend('wasm');
   });
 
   it('fills the logit table lazily: only the rows of ids it scored', async () => {

@@ -187,7 +187,7 @@ export async function classifyFiles(model: Classifier | ModelHandle, options: Cl
     ...(options.partsMinChars !== undefined && { partsMinChars: options.partsMinChars }),
   };
   const keepExisting = options.keepExisting ?? OUTPUT_DEFAULTS.keepExisting;
-  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain, keepExisting);
+  const format = tagFormat(model.labels, model.predictOptions(predict), model.metadata.abstain, keepExisting, model.metadata.multiLabel?.thresholds);
   const workers = options.workers ?? 1;
   // in this thread a handle is not enough: load the weights
   const inlineClf = workers > 1 ? undefined : model instanceof Classifier ? model : await loadClassifier(model.dir, { backend: model.backend, batchSize: model.batchSize });

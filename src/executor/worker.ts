@@ -11,7 +11,7 @@ const port = parentPort!;
 try {
   const load = { backend: setup.backend, batchSize: setup.batchSize };
   const clf = setup.shared ? await classifierFromFiles(setup.shared.files, load, setup.shared.logitTable) : await loadClassifier(setup.modelDir, load);
-  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain, setup.keepExisting) };
+  const batch: BatchSetup = { clf, format: tagFormat(clf.labels, clf.predictOptions(setup.predict), clf.metadata.abstain, setup.keepExisting, clf.metadata.multiLabel?.thresholds) };
   if (setup.count) batch.count = await countSetup(setup.count);
   port.on('message', async (m: { id: number; lines?: PackedLines; chunk?: RawChunk; records?: WarcDoc[]; read: ReadOptions }) => {
     try {

@@ -7,7 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { tf, tfLayers } from '../model/backend.js';
 import { encodeFloat16 } from '../model/float16.js';
-import type { ModelMetadata } from '../model/metadata.js';
+import { outputActivation, type ModelMetadata } from '../model/metadata.js';
 import { MODEL_JSON, WEIGHTS_BIN, readModelJson, type ModelJson, type WeightSpec } from './model-json.js';
 import type { ModelParams } from '../model/params.js';
 import { checkFiniteWeights, checkWeightBytes, checkWeightsHash, concatToArrayBuffer, decodeWeights, weightLayout, type ModelFiles } from '../model/weight-data.js';
@@ -24,17 +24,17 @@ const OUTPUT = 'output';
  * The Keras topology the weights belong to, so that the folder loads with `tf.loadLayersModel` (also in a
  * browser): ids [batch, len] int32 padded with 0 -> Embedding -> GlobalAveragePooling1D, times
  * `scale` = padded length / real length (tfjs's pooling ignores masks; row 0 of the embedding is zero, so
- * this is the exact mean over real ids) -> Dense softmax. The topology is built at a tiny vocabulary and
+ * this is the exact mean over real ids) -> Dense softmax (sigmoid for a multi-label model). The topology is built at a tiny vocabulary and
  * the size patched in, to avoid allocating a full embedding table just to describe it.
  */
-function topology(buckets: number, dim: number, numLabels: number): { topology: object; weightNames: { embedding: string; kernel: string; bias: string } } {
+function topology(buckets: number, dim: number, numLabels: number, activation: 'softmax' | 'sigmoid'): { topology: object; weightNames: { embedding: string; kernel: string; bias: string } } {
   const tfl = tfLayers();
   const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'ids' });
   const scale = tfl.input({ shape: [1], name: 'scale' });
   const emb = tfl.layers.embedding({ inputDim: 2, outputDim: dim, name: EMBEDDING, embeddingsInitializer: 'zeros' }).apply(ids) as SymbolicTensor;
   const mean = tfl.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as SymbolicTensor;
   const scaled = tfl.layers.multiply({ name: 'unpad' }).apply([mean, scale]) as SymbolicTensor;
-  const probs = tfl.layers.dense({ units: numLabels, activation: 'softmax', name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as SymbolicTensor;
+  const probs = tfl.layers.dense({ units: numLabels, activation, name: OUTPUT, kernelInitializer: 'zeros' }).apply(scaled) as SymbolicTensor;
   const model = tfl.model({ inputs: [ids, scale], outputs: probs, name: 'topicmix' });
   const json = model.toJSON(undefined, false) as { config: { layers: { name: string; config: { input_dim?: number } }[] } };
   for (const layer of json.config.layers) if (layer.name === EMBEDDING) layer.config.input_dim = buckets;
@@ -95,7 +95,8 @@ export async function writeModelDir(dir: string, params: ModelParams, meta: Mode
     const bad = v.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) throw new Error(`model: refusing to write ${join(dir, WEIGHTS_BIN)}: the ${name} has a non-finite value at index ${bad} (training diverged; lower the learning rate)`);
   }
-  const { topology: modelTopology, weightNames } = topology(buckets, dim, numLabels);
+  if ((params.output ?? 'softmax') !== outputActivation(meta)) throw new Error(`model: internal: ${params.output ?? 'softmax'} weights with metadata of a ${outputActivation(meta)} model`);
+  const { topology: modelTopology, weightNames } = topology(buckets, dim, numLabels, outputActivation(meta));
   const parts = [
     encode(weightNames.embedding, [buckets, dim], params.E, quantization),
     encode(weightNames.kernel, [dim, numLabels], params.W, quantization),
@@ -201,6 +202,7 @@ export async function readModelParams(dir: string): Promise<{ params: ModelParam
     E: E.dataSync() as Float32Array,
     W: W.dataSync() as Float32Array,
     b: b.dataSync() as Float32Array,
+    ...(outputActivation(files.meta) === 'sigmoid' && { output: 'sigmoid' as const }),
   };
   E.dispose();
   W.dispose();

@@ -110,10 +110,42 @@ function describe(v: unknown): string {
   return jsonTypeName(v);
 }
 
+/** How far the sum of a row's soft labels may be from 1. */
+export const PROBS_SUM_TOLERANCE = 1e-6;
+
+/**
+ * A row's soft labels `{label: p}`: an object of finite numbers >= 0 (non-empty label names) summing to 1
+ * within PROBS_SUM_TOLERANCE. Returns the problem, worded to follow `field "probs"`, when they are not.
+ */
+function parseProbs(v: unknown): Record<string, number> | string {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return `must be an object {label: probability}, got ${describe(v)}`;
+  const out: Record<string, number> = {};
+  let sum = 0;
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length === 0) return 'must name at least one label';
+  for (const [label, p] of entries) {
+    if (isBlank(label)) return 'has an empty label name';
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) return `value for "${label}" must be a finite number >= 0, got ${describe(p)}`;
+    out[label] = p;
+    sum += p;
+  }
+  if (Math.abs(sum - 1) > PROBS_SUM_TOLERANCE) return `must sum to 1 (within ${PROBS_SUM_TOLERANCE}), sums to ${sum}`;
+  return out;
+}
+
+/** Labels with p > 0, most probable first (ties in the row's order). */
+function softLabelOrder(probs: Record<string, number>): string[] {
+  return Object.entries(probs)
+    .filter(([, p]) => p > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([l]) => l);
+}
+
 /**
  * Parse one labelled line: `{"text": "...", "label": "..."}` with optional `labels` (non-empty array
  * of non-empty strings; unioned after `label`, duplicates dropped), `lang`, `title` (strings),
- * `id` (string or number, kept as a string) and `weight` (finite number > 0, default 1).
+ * `id` (string or number, kept as a string) and `weight` (finite number > 0, default 1). Instead of
+ * `label`/`labels`, `probs` may give soft labels (see parseProbs).
  * `null` counts as absent for every optional field.
  */
 /** `textOptional`: rows keyed by `id` may have no text (agreement between label files needs labels only). */
@@ -161,11 +193,21 @@ export function parseLabelledLine(raw: RawLine, opts: { field?: string; pool?: P
       if (!labels.includes(l)) labels.push(l);
     }
   }
+  const probsRaw = optional(obj, 'probs');
+  let probs: Record<string, number> | undefined;
+  if (probsRaw !== undefined) {
+    if (labels.length > 0) return { ok: false, error: errorRecord(raw, 'invalid_field', 'field "probs" gives soft labels: leave out "label" and "labels" on that row', 'probs') };
+    const r = parseProbs(probsRaw);
+    if (typeof r === 'string') return { ok: false, error: errorRecord(raw, 'invalid_field', `field "probs" ${r}`, 'probs') };
+    probs = r;
+    labels.push(...softLabelOrder(r));
+  }
   if (labels.length === 0) {
     return { ok: false, error: errorRecord(raw, 'missing_field', 'field "label" (or "labels") is missing', 'label') };
   }
 
   const example: LabelledExample = { fields: obj, text: t.text, labels, weight: 1, source: { file: raw.file, line: raw.line, byteOffset: raw.byteOffset, byteLength: raw.byteLength } };
+  if (probs) example.probs = probs;
   const lang = optional(obj, 'lang');
   if (lang !== undefined) {
     if (typeof lang !== 'string' || isBlank(lang)) return invalid(raw, 'lang', 'a non-empty string', lang);

@@ -73,8 +73,15 @@ export function checkExamples(taxonomy: Taxonomy, examples: readonly LabelledExa
       lineErrors.push({ pos: ex.source, message: `${where}: empty text` });
       continue;
     }
-    for (const label of ex.labels) {
-      if (!known.has(label)) lineErrors.push({ pos: ex.source, message: `${where}: unknown label "${label}" (not in taxonomy)` });
+    if (ex.probs) {
+      // soft labels: every label named counts, also one with probability 0 (shape and sum were checked when read)
+      for (const label of Object.keys(ex.probs)) {
+        if (!known.has(label)) lineErrors.push({ pos: ex.source, message: `${where}: field "probs": unknown label "${label}" (not in taxonomy)` });
+      }
+    } else {
+      for (const label of ex.labels) {
+        if (!known.has(label)) lineErrors.push({ pos: ex.source, message: `${where}: unknown label "${label}" (not in taxonomy)` });
+      }
     }
     for (const m of annotationProblems(ex, taxonomy)) lineErrors.push({ pos: ex.source, message: `${where}: ${m}` });
     if (poolFileSet.has(ex.source.file)) {

@@ -12,6 +12,11 @@ export interface EncodedDataset {
   /** gold label indices, doc after doc; doc i owns targets[targetOffsets[i] .. targetOffsets[i+1]) */
   targets: Int32Array;
   targetOffsets: Int32Array;
+  /**
+   * With soft labels: the target probability of each entry of `targets`. Absent: every gold label of a
+   * document gets the same share (1 / its label count).
+   */
+  targetWeights?: Float64Array;
   weights: Float32Array;
   scripts: Script[];
   /** language of each example: its `lang` field, else the detected script */
@@ -25,6 +30,8 @@ export function encodeExamples(examples: readonly LabelledExample[], labelIndex:
   const offsets = new Int32Array(n + 1);
   const targetOffsets = new Int32Array(n + 1);
   const targets: number[] = [];
+  const soft: number[] = [];
+  const anySoft = examples.some((e) => e.probs !== undefined);
   const weights = new Float32Array(n);
   const scripts: Script[] = new Array<Script>(n);
   const langs: string[] = new Array<string>(n);
@@ -38,11 +45,18 @@ export function encodeExamples(examples: readonly LabelledExample[], labelIndex:
       const k = labelIndex.get(label);
       if (k === undefined) throw new Error(`${ex.source.file}:${ex.source.line}: field "label": unknown label "${label}"`);
       targets.push(k);
+      if (anySoft) {
+        const q = ex.probs ? ex.probs[label] : 1 / ex.labels.length;
+        if (q === undefined) throw new Error(`${ex.source.file}:${ex.source.line}: field "probs": label "${label}" has no probability (soft labels cannot go through a label mapping)`);
+        soft.push(q);
+      }
     }
     targetOffsets[i + 1] = targets.length;
     weights[i] = ex.weight;
   }
-  return { n, ids: buf.view().slice(), offsets, targets: Int32Array.from(targets), targetOffsets, weights, scripts, langs };
+  const encoded: EncodedDataset = { n, ids: buf.view().slice(), offsets, targets: Int32Array.from(targets), targetOffsets, weights, scripts, langs };
+  if (anySoft) encoded.targetWeights = Float64Array.from(soft);
+  return encoded;
 }
 
 /** The examples at `indices` (in that order), as their own dataset. */
@@ -58,6 +72,7 @@ export function subsetEncoded(data: EncodedDataset, indices: readonly number[]):
   const offsets = new Int32Array(n + 1);
   const targets = new Int32Array(nTargets);
   const targetOffsets = new Int32Array(n + 1);
+  const targetWeights = data.targetWeights ? new Float64Array(nTargets) : undefined;
   const weights = new Float32Array(n);
   const scripts: Script[] = new Array<Script>(n);
   const langs: string[] = new Array<string>(n);
@@ -66,12 +81,13 @@ export function subsetEncoded(data: EncodedDataset, indices: readonly number[]):
     ids.set(data.ids.subarray(data.offsets[i]!, data.offsets[i + 1]!), offsets[o]!);
     offsets[o + 1] = offsets[o]! + data.offsets[i + 1]! - data.offsets[i]!;
     targets.set(data.targets.subarray(data.targetOffsets[i]!, data.targetOffsets[i + 1]!), targetOffsets[o]!);
+    targetWeights?.set(data.targetWeights!.subarray(data.targetOffsets[i]!, data.targetOffsets[i + 1]!), targetOffsets[o]!);
     targetOffsets[o + 1] = targetOffsets[o]! + data.targetOffsets[i + 1]! - data.targetOffsets[i]!;
     weights[o] = data.weights[i]!;
     scripts[o] = data.scripts[i]!;
     langs[o] = data.langs[i]!;
   }
-  return { n, ids, offsets, targets, targetOffsets, weights, scripts, langs };
+  return { n, ids, offsets, targets, targetOffsets, ...(targetWeights && { targetWeights }), weights, scripts, langs };
 }
 
 /**

@@ -1,4 +1,6 @@
+import { outputActivation } from './metadata.js';
 import type { WeightSpec } from './model-json-parse.js';
+import { sigmoid } from './params.js';
 import type { Scorer } from './scorer-types.js';
 import { specBytes, type ModelFiles } from './weight-data.js';
 
@@ -50,6 +52,8 @@ export class LinearScorer implements Scorer {
   /** rows gathered per id: T (lazily filled) or E */
   private readonly rows: Float32Array;
   private readonly lazy: boolean;
+  /** softmax over the labels, or an independent sigmoid per label (a multi-label model) */
+  readonly output: 'softmax' | 'sigmoid';
   private readonly acc: Float64Array;
   private readonly z: Float64Array;
 
@@ -69,6 +73,7 @@ export class LinearScorer implements Scorer {
     this.buckets = buckets;
     this.dim = dim;
     this.numLabels = numLabels;
+    this.output = outputActivation(files.meta);
     let off = 0;
     const at: number[] = [];
     for (const s of specs) {
@@ -245,7 +250,7 @@ export class LinearScorer implements Scorer {
     this.rows.set(z, id * K);
   }
 
-  /** out[off .. off+K) = softmax(logits), where logits = mean + b (table) or mean W + b (embedding). */
+  /** out[off .. off+K) = softmax(logits) (or sigmoid per label), where logits = mean + b (table) or mean W + b (embedding). */
   private softmaxInto(mean: Float64Array, out: Float32Array, off: number): void {
     const K = this.numLabels;
     const z = this.z;
@@ -260,6 +265,10 @@ export class LinearScorer implements Scorer {
         const o = d * K;
         for (let k = 0; k < K; k++) z[k]! += v * W[o + k]!;
       }
+    }
+    if (this.output === 'sigmoid') {
+      for (let k = 0; k < K; k++) out[off + k] = sigmoid(z[k]!);
+      return;
     }
     let max = -Infinity;
     for (let k = 0; k < K; k++) if (z[k]! > max) max = z[k]!;

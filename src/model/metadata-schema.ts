@@ -38,14 +38,30 @@ const metadataSchema = z
     abstain: z.optional(nonEmpty),
     featurizer: featurizerSchema,
     dim: intFrom(1),
+    multiLabel: z.optional(
+      z.looseObject({
+        thresholds: z.array(z.number().check(z.gte(0, 'must be a probability in [0, 1]'), z.lte(1, 'must be a probability in [0, 1]'))),
+        tunedOn: z.enum(['dev', 'held-out', 'train']),
+        nTune: intFrom(0),
+        rule: z.literal('max-f1-per-label'),
+      }),
+    ),
     weightsSha256: z.optional(z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" + 64 lowercase hex digits'))),
     training: z.looseObject({ dataHash: z.string() }),
     versions: z.looseObject({ topicmix: z.string(), tfjs: z.string() }),
   })
   .check(
-    z.check<{ abstain?: string | undefined; labels: string[] }>((ctx) => {
-      const { abstain, labels } = ctx.value;
+    z.check<{ abstain?: string | undefined; labels: string[]; multiLabel?: { thresholds: number[] } | undefined }>((ctx) => {
+      const { abstain, labels, multiLabel } = ctx.value;
       if (abstain !== undefined && !labels.includes(abstain)) ctx.issues.push({ code: 'custom', path: ['abstain'], message: `is "${abstain}", which is not one of the labels`, input: abstain });
+      if (multiLabel && multiLabel.thresholds.length !== labels.length) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['multiLabel', 'thresholds'],
+          message: `has ${multiLabel.thresholds.length} thresholds for ${labels.length} labels (one per label)`,
+          input: multiLabel.thresholds,
+        });
+      }
     }),
   );
 

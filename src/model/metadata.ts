@@ -20,9 +20,40 @@ export interface ModelMetadata {
   weightsSha256?: string;
   training: TrainingRecord;
   metrics?: Record<string, unknown>;
+  /**
+   * A multi-label (one-vs-all) model: its output is an independent sigmoid per label, and a label is a
+   * document's tag when its probability is at or above the label's threshold. Absent: a softmax model.
+   */
+  multiLabel?: MultiLabelRecord;
   /** How the probabilities were calibrated and the model's known confusions (for corrected shares). */
   calibration?: CalibrationRecord;
   versions: { topicmix: string; tfjs: string };
+}
+
+/** The output activation a model's metadata implies: sigmoid for a multi-label model, else softmax. */
+export function outputActivation(meta: Pick<ModelMetadata, 'multiLabel'>): 'softmax' | 'sigmoid' {
+  return meta.multiLabel ? 'sigmoid' : 'softmax';
+}
+
+/** How a multi-label model's tags are decided (see ModelMetadata.multiLabel). */
+export interface MultiLabelRecord {
+  /** Per label, in `labels` order: the probability at or above which the label is a tag. */
+  thresholds: number[];
+  /**
+   * What the thresholds were tuned on: the dev data, a seeded held-out slice of the training data (then the
+   * final model trained on all of it), or, for training sets too small to hold out from, the training data.
+   */
+  tunedOn: 'dev' | 'held-out' | 'train';
+  /** Documents the thresholds were tuned on. */
+  nTune: number;
+  /** With 'held-out': the share of the training data held out (the final model then trained on all of it). */
+  heldOutShare?: number;
+  /**
+   * How each threshold was chosen: the one maximising that label's F1 on the tuning documents, pulled toward
+   * the one threshold maximising micro-F1 by `shrinkage` pseudo-positives (see MULTI_LABEL_DEFAULTS).
+   */
+  rule: 'max-f1-per-label';
+  shrinkage?: number;
 }
 
 export interface TrainingRecord {

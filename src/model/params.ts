@@ -1,9 +1,12 @@
 /**
  * The classifier's weights: a bag-of-n-grams model (fastText's architecture).
- * hidden = mean of E rows of the document's ids; probabilities = softmax(hidden . W + b).
+ * hidden = mean of E rows of the document's ids; probabilities = softmax(hidden . W + b), or with
+ * `output: 'sigmoid'` (multi-label, one-vs-all) an independent sigmoid per label.
  * Row 0 of E is the padding row and stays zero.
  */
 export interface ModelParams {
+  /** Output activation; absent = 'softmax'. */
+  output?: OutputActivation;
   buckets: number;
   dim: number;
   numLabels: number;
@@ -14,6 +17,9 @@ export interface ModelParams {
   /** [numLabels] */
   b: Float32Array;
 }
+
+/** 'softmax': one distribution over the labels; 'sigmoid': one independent probability per label (multi-label). */
+export type OutputActivation = 'softmax' | 'sigmoid';
 
 /**
  * Reference forward pass in plain JS, used while training (dev evaluation) and in tests to check
@@ -26,7 +32,8 @@ export function forward(p: ModelParams, ids: Int32Array, offsets: Int32Array, ou
   const h = new Float32Array(D);
   for (let i = 0; i < n; i++) {
     meanEmbedding(E, D, ids, offsets[i]!, offsets[i + 1]!, h);
-    softmaxLogits(h, W, b, D, K, probs, i * K);
+    if (p.output === 'sigmoid') sigmoidLogits(h, W, b, D, K, probs, i * K);
+    else softmaxLogits(h, W, b, D, K, probs, i * K);
   }
   return probs;
 }
@@ -60,4 +67,20 @@ export function softmaxLogits(h: Float32Array, W: Float32Array, b: Float32Array,
     sum += e;
   }
   for (let k = 0; k < K; k++) probs[off + k]! /= sum;
+}
+
+/** The logistic function, written to stay finite for any finite z (exp of a large positive z would overflow). */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** probs[off .. off+K) = sigmoid(h . W + b), one label at a time */
+export function sigmoidLogits(h: Float32Array, W: Float32Array, b: Float32Array, D: number, K: number, probs: Float32Array, off: number): void {
+  for (let k = 0; k < K; k++) {
+    let z = b[k]!;
+    for (let d = 0; d < D; d++) z += h[d]! * W[d * K + k]!;
+    probs[off + k] = sigmoid(z);
+  }
 }

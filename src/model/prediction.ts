@@ -1,4 +1,5 @@
 import { PART_SPLIT, PREDICT_DEFAULTS } from '../defaults.js';
+import { tagIndices } from './thresholds.js';
 import { argmax, topIndices } from './top-k.js';
 import type { PartTopic, Prediction, Script, TopicScore } from '../types.js';
 import type { ScoredParts } from './score-texts.js';
@@ -94,8 +95,19 @@ export function textOf(doc: DocInput, index?: number): string {
   return text as string;
 }
 
-/** The prediction for one document's probabilities `p` (label order). */
-export function makePrediction(p: Float32Array, labels: readonly string[], lang: Script, o: Required<PredictOptions>, abstain: string | undefined, parts?: ScoredParts): Prediction {
+/**
+ * The prediction for one document's probabilities `p` (label order). `thresholds` (a multi-label model's,
+ * label order) adds `tags`; `parts` adds each part's top topic.
+ */
+export function makePrediction(
+  p: Float32Array,
+  labels: readonly string[],
+  lang: Script,
+  o: Required<PredictOptions>,
+  abstain: string | undefined,
+  parts?: ScoredParts,
+  thresholds?: readonly number[],
+): Prediction {
   const K = labels.length;
   for (let j = 0; j < K; j++) if (!Number.isFinite(p[j]!)) throw new Error(`model: produced a non-finite score (${p[j]}) for "${labels[j]}": its weights are corrupted or overflow`);
   const top = topIndices(p, Math.min(o.topK, K));
@@ -103,6 +115,7 @@ export function makePrediction(p: Float32Array, labels: readonly string[], lang:
   const best = topics[0]!;
   const why = best.label === abstain ? abstain : best.score < o.threshold ? 'below_threshold' : undefined;
   const pred: Prediction = { label: why === undefined ? best.label : null, ...(why !== undefined && { abstain: why }), score: best.score, topics, lang };
+  if (thresholds) pred.tags = why === undefined ? tagsOf(p, labels, thresholds, labels.indexOf(abstain ?? '')).map((j) => ({ label: labels[j]!, score: p[j]! })) : [];
   if (o.allScores) {
     const scores: Record<string, number> = {};
     for (let j = 0; j < K; j++) scores[labels[j]!] = p[j]!;
@@ -121,4 +134,18 @@ export function partTopics(parts: ScoredParts, labels: readonly string[]): PartT
     out.push({ start: parts.bounds[j]!, end: parts.bounds[j + 1]!, label: labels[best]!, score: parts.probs[j * K + best]! });
   }
   return out;
+}
+
+const tagBuffer: number[] = [];
+
+/**
+ * A multi-label prediction's tags (label indices): every label at or above its threshold except the abstain
+ * label (index `abstainIndex`, -1 for none), most probable first; the top label when none is.
+ */
+export function tagsOf(p: ArrayLike<number>, labels: readonly string[], thresholds: readonly number[], abstainIndex: number): number[] {
+  const tags = tagIndices(p, thresholds, tagBuffer).filter((j) => j !== abstainIndex);
+  if (tags.length > 0) return tags;
+  let best = 0;
+  for (let j = 1; j < labels.length; j++) if (p[j]! > p[best]!) best = j;
+  return [best];
 }

@@ -1,5 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import { outputActivation } from './metadata.js';
 import type { Scorer } from './scorer-types.js';
 import { decodeWeights, type ModelFiles } from './weight-data.js';
 
@@ -19,9 +20,12 @@ export class SparseScorer implements Scorer {
   private readonly W: Tensor2D;
   private readonly b: Tensor1D;
   private readonly tf: typeof TfCore;
+  /** softmax over the labels, or an independent sigmoid per label (a multi-label model) */
+  readonly output: 'softmax' | 'sigmoid';
 
   constructor(tf: typeof TfCore, files: ModelFiles) {
     this.tf = tf;
+    this.output = outputActivation(files.meta);
     const specs = files.specs;
     if (specs.length !== 3) throw new Error(`model: ${files.dir}: expected 3 weights (embedding, kernel, bias), found ${specs.length}`);
     const [E, W, b] = decodeWeights(tf, files);
@@ -46,7 +50,7 @@ export class SparseScorer implements Scorer {
 
   /**
    * Probabilities [n, K] for n documents whose ids are concatenated in `ids`, doc i owning
-   * ids[offsets[i] .. offsets[i+1]). A document without ids gets softmax(b).
+   * ids[offsets[i] .. offsets[i+1]). A document without ids gets softmax(b) (sigmoid(b) for a multi-label model).
    */
   score(ids: Int32Array, offsets: Int32Array): Float32Array {
     const n = offsets.length - 1;
@@ -57,7 +61,7 @@ export class SparseScorer implements Scorer {
       const idsT = tf.tensor1d(flat, 'int32');
       const segT = tf.tensor1d(seg, 'int32');
       const hidden = tf.sparse.sparseSegmentMean(this.E, idsT, segT) as Tensor2D;
-      return tf.softmax(tf.add(tf.matMul(hidden, this.W), this.b));
+      return this.activate(tf.add(tf.matMul(hidden, this.W), this.b));
     });
     const probs = (out.dataSync() as Float32Array).slice();
     out.dispose();
@@ -78,10 +82,14 @@ export class SparseScorer implements Scorer {
   /** Probabilities [K] from a mean embedding [dim]. */
   scoreMean(mean: Float64Array): Float32Array {
     const tf = this.tf;
-    const out = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.tensor2d(Float32Array.from(mean), [1, this.dim]), this.W), this.b)));
+    const out = tf.tidy(() => this.activate(tf.add(tf.matMul(tf.tensor2d(Float32Array.from(mean), [1, this.dim]), this.W), this.b)));
     const probs = (out.dataSync() as Float32Array).slice();
     out.dispose();
     return probs;
+  }
+
+  private activate(logits: Tensor): Tensor {
+    return this.output === 'sigmoid' ? this.tf.sigmoid(logits) : this.tf.softmax(logits);
   }
 
   dispose(): void {

@@ -86,7 +86,7 @@ export class TextClassifier {
     const K = this.labels.length;
     const out: Prediction[] = new Array<Prediction>(texts.length);
     for (let i = 0; i < texts.length; i++) {
-      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts, this.metadata.abstain, parts?.[i]);
+      const p = makePrediction(probs.subarray(i * K, i * K + K), this.labels, scripts[i]!, opts, this.metadata.abstain, parts?.[i], this.metadata.multiLabel?.thresholds);
       if (chunks[i]! > 1) p.chunks = chunks[i]!;
       out[i] = p;
     }

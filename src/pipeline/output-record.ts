@@ -1,5 +1,6 @@
 import { topIndices } from '../classifier.js';
 import { PREDICT_DEFAULTS } from '../defaults.js';
+import { tagsOf } from '../model/prediction.js';
 import { argmax } from '../model/top-k.js';
 import { scanObjectMembers, spliceMembers } from '../io/json-members.js';
 import type { FieldPatch } from '../document.js';
@@ -8,7 +9,7 @@ import type { PartSettings } from '../text/part-split.js';
 import type { Script } from '../types.js';
 
 /** The fields classify writes; an input's own fields of these names are replaced (and `lang` unless it is a non-empty string). */
-export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'scores', 'topic_chunks', 'topic_parts'] as const;
+export const OWN_FIELDS = ['topic', 'abstain', 'topic_score', 'topics', 'tags', 'scores', 'topic_chunks', 'topic_parts'] as const;
 
 /** With `keepExisting`: the field that holds the input's own values of the fields classify replaced, as they were written. */
 export const REPLACED_FIELD = 'replaced_fields';
@@ -35,11 +36,20 @@ export interface TagFormat {
   keepExisting: boolean;
   /** Long pages are also scored in parts (`topic_parts`); absent: off. */
   parts?: PartSettings;
+  /** A multi-label model's per-label thresholds (label order): `tags` is written. */
+  thresholds?: readonly number[];
 }
 
-export function tagFormat(labels: readonly string[], o: { topK: number; threshold: number; allScores: boolean } & Partial<PartSettings>, abstain?: string, keepExisting = false): TagFormat {
+export function tagFormat(
+  labels: readonly string[],
+  o: { topK: number; threshold: number; allScores: boolean } & Partial<PartSettings>,
+  abstain?: string,
+  keepExisting = false,
+  thresholds?: readonly number[],
+): TagFormat {
   const split = (o.parts ?? 0) > 0 || (o.partChars ?? 0) > 0;
   return {
+    ...(thresholds && { thresholds }),
     quoted: labels.map((l) => JSON.stringify(l)),
     topK: Math.min(o.topK, labels.length),
     threshold: o.threshold,
@@ -57,7 +67,7 @@ export function hasOwnLang(obj: Record<string, unknown>): boolean {
   return typeof obj.lang === 'string' && obj.lang !== '';
 }
 
-/** `"topic":...,"topic_score":...,"topics":[...]`, then lang, scores, topic_chunks and topic_parts when they apply. */
+/** `"topic":...,"topic_score":...,"topics":[...]`, then tags (multi-label models), lang, scores, topic_chunks and topic_parts when they apply. */
 export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: TagFormat, addLang: boolean, parts?: ScoredParts): string {
   topIndices(p, f.topK, top);
   const best = p[top[0]!]!;
@@ -66,6 +76,14 @@ export function fieldsJson(p: Float32Array, lang: Script, chunks: number, f: Tag
   let s = `"topic":${topic},"topic_score":${r4(best)},"topics":[`;
   for (let i = 0; i < top.length; i++) s += `${i ? ',' : ''}{"label":${f.quoted[top[i]!]},"score":${r4(p[top[i]!]!)}}`;
   s += ']';
+  if (f.thresholds) {
+    s += ',"tags":[';
+    if (topic === f.quoted[top[0]!]) {
+      const tags = tagsOf(p, f.quoted, f.thresholds, f.abstain);
+      for (let i = 0; i < tags.length; i++) s += `${i ? ',' : ''}{"label":${f.quoted[tags[i]!]},"score":${r4(p[tags[i]!]!)}}`;
+    }
+    s += ']';
+  }
   if (addLang) s += `,"lang":"${lang}"`;
   if (f.allScores) {
     s += ',"scores":{';

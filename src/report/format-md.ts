@@ -87,6 +87,19 @@ export function formatMarkdown(report: Report, comparison: Comparison | null = n
     out.push('## Long pages split into parts', '', p.sentence, '', table(p.head, p.rows), '');
   }
 
+  if (s.multi_label) {
+    const m = s.multi_label;
+    out.push('## By tag (multi-label)', '');
+    out.push(`${fmtInt(m.docs)} documents carry tags. Hard counts: ${m.rules.hard}; tag counts: ${m.rules.tags}; soft counts: ${m.rules.soft}.`, '');
+    out.push(
+      table(
+        ['tag', 'docs', 'docs %', 'tokens', 'tokens %'],
+        m.by_tag.map((r) => [name(r.topic), fmtInt(r.docs), fmtPct(r.docs_share), fmtInt(r.tokens), fmtPct(r.tokens_share)]),
+      ),
+      '',
+    );
+  }
+
   const langs = langsOf(report);
   const share = new Map(s.by_topic_lang.map((r) => [`${r.topic}\u0000${r.lang}`, r.tokens_share]));
   if (s.corrected) {

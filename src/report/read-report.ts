@@ -49,6 +49,7 @@ const reportSchema = z.object({
     errors_by_code: z.record(count),
     full_scores_docs: count,
     top_k_docs: count,
+    multi_label_docs: count.optional(),
   }),
   state: z.object({
     cells: z.array(
@@ -98,6 +99,7 @@ const reportSchema = z.object({
         }),
       )
       .optional(),
+    tags: z.array(z.object({ group: z.string().nullable(), lang: z.string().min(1), topic: label, docs: count, chars: count, tokens: count })).optional(),
   }),
 });
 

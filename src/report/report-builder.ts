@@ -10,6 +10,7 @@ import {
   type ReportCounts,
   type ReportSettings,
   type SoftCell,
+  type TagCell,
   type TermScript,
 } from './report-types.js';
 import { PartCounter } from './parts-count.js';
@@ -60,6 +61,7 @@ function sortLabels(labels: Iterable<string>): string[] {
 export class ReportBuilder {
   private readonly cells = new Map<string, HardCell>();
   private readonly soft = new Map<string, SoftCell>();
+  private readonly tags = new Map<string, TagCell>();
   private readonly terms = new Map<string, { topic: string; script: TermScript; docs: number; counter: TermCounter }>();
   private readonly parts = new PartCounter();
   private readonly inputs = new Set<string>();
@@ -92,8 +94,11 @@ export class ReportBuilder {
   addDoc(doc: TaggedDoc, amounts: DocAmounts): void {
     const { chars, tokens, group } = amounts;
     this.counts.counted++;
-    if (doc.truncated) this.counts.top_k_docs++;
-    else this.counts.full_scores_docs++;
+    // a tagged document's soft counts come from its tags, neither from full scores nor from the top-k
+    if (!doc.tags) {
+      if (doc.truncated) this.counts.top_k_docs++;
+      else this.counts.full_scores_docs++;
+    }
 
     const cell = this.hardCell(group, doc.lang, doc.topic);
     cell.docs++;
@@ -107,12 +112,28 @@ export class ReportBuilder {
       cell.uncertain_tokens += tokens;
     }
 
-    let mass = 0;
-    for (const [label, p] of doc.dist) {
-      mass += p;
-      this.addSoft(group, doc.lang, label, p, chars, tokens);
+    if (doc.tags) {
+      this.counts.multi_label_docs = (this.counts.multi_label_docs ?? 0) + 1;
+      for (const [label] of doc.tags) {
+        const t = this.tagCell(group, doc.lang, label);
+        t.docs++;
+        t.chars += chars;
+        t.tokens += tokens;
+      }
+      // a multi-label document's scores are not a distribution: its one unit of mass is split over its tags
+      // in proportion to their scores (all of it on the top topic when it has none)
+      const split = doc.tags.length > 0 ? doc.tags : [[doc.topic, 1] as [string, number]];
+      let total = 0;
+      for (const [, p] of split) total += p;
+      for (const [label, p] of split) this.addSoft(group, doc.lang, label, total > 0 ? p / total : 1 / split.length, chars, tokens);
+    } else {
+      let mass = 0;
+      for (const [label, p] of doc.dist) {
+        mass += p;
+        this.addSoft(group, doc.lang, label, p, chars, tokens);
+      }
+      if (doc.truncated && mass < 1) this.addSoft(group, doc.lang, null, 1 - mass, chars, tokens);
     }
-    if (doc.truncated && mass < 1) this.addSoft(group, doc.lang, null, 1 - mass, chars, tokens);
 
     if (doc.parts) this.parts.add(doc.lang, doc.topic, doc.parts);
     if (this.model.labels_source === 'data') {
@@ -144,6 +165,16 @@ export class ReportBuilder {
         below_threshold_docs: 0,
       };
       this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  private tagCell(group: string | null, lang: string, topic: string): TagCell {
+    const key = cellKey(group, lang, topic);
+    let cell = this.tags.get(key);
+    if (cell === undefined) {
+      cell = { group, lang, topic, docs: 0, chars: 0, tokens: 0 };
+      this.tags.set(key, cell);
     }
     return cell;
   }
@@ -198,6 +229,9 @@ export class ReportBuilder {
     c.errors = checkedAdd(c.errors, part.counts.errors, `${file}: counts.errors`);
     c.full_scores_docs = checkedAdd(c.full_scores_docs, part.counts.full_scores_docs, `${file}: counts.full_scores_docs`);
     c.top_k_docs = checkedAdd(c.top_k_docs, part.counts.top_k_docs, `${file}: counts.top_k_docs`);
+    if (part.counts.multi_label_docs !== undefined) {
+      c.multi_label_docs = checkedAdd(c.multi_label_docs ?? 0, part.counts.multi_label_docs, `${file}: counts.multi_label_docs`);
+    }
     for (const [code, n] of Object.entries(part.counts.errors_by_code)) {
       c.errors_by_code[code] = checkedAdd(c.errors_by_code[code] ?? 0, n, `${file}: counts.errors_by_code.${code}`);
     }
@@ -219,6 +253,13 @@ export class ReportBuilder {
       cell.docs_e6 = checkedAdd(cell.docs_e6, src.docs_e6, at);
       cell.chars_e3 = checkedAdd(cell.chars_e3, src.chars_e3, at);
       cell.tokens_e3 = checkedAdd(cell.tokens_e3, src.tokens_e3, at);
+    }
+    for (const src of part.state.tags ?? []) {
+      const cell = this.tagCell(src.group, src.lang, src.topic);
+      const at = `${file}: state.tags ${src.topic}/${src.lang}`;
+      cell.docs = checkedAdd(cell.docs, src.docs, at);
+      cell.chars = checkedAdd(cell.chars, src.chars, at);
+      cell.tokens = checkedAdd(cell.tokens, src.tokens, at);
     }
     for (const src of part.state.terms) {
       const s = this.termSummary(src.topic, src.script);
@@ -306,7 +347,8 @@ export class ReportBuilder {
       errors_by_code: Object.fromEntries(Object.entries(this.counts.errors_by_code).sort((a, b) => compareKeys(a[0], b[0]))),
     };
     const parts = this.parts.build();
-    const state = { cells, soft, terms, ...(parts && { parts }) };
+    const tags = [...this.tags.entries()].sort((a, b) => compareKeys(a[0], b[0])).map((e) => e[1]);
+    const state = { cells, soft, terms, ...(parts && { parts }), ...(tags.length > 0 && { tags }) };
     const partial = {
       schema: REPORT_SCHEMA,
       model,

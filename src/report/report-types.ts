@@ -113,6 +113,19 @@ export interface SoftCell {
   tokens_e3: number;
 }
 
+/**
+ * Tag counts of multi-label documents (lines with `tags`) for one group x language x tag: every tag of a
+ * document counts the whole document, so a document with two tags is in two cells.
+ */
+export interface TagCell {
+  group: string | null;
+  lang: string;
+  topic: string;
+  docs: number;
+  chars: number;
+  tokens: number;
+}
+
 /** Misra-Gries summary of document frequencies of terms for one topic and script. */
 export interface TermSummary {
   topic: string;
@@ -135,6 +148,8 @@ export interface ReportCounts {
   /** Counted documents whose soft counts came from full `scores` vs from the top-k `topics` only. */
   full_scores_docs: number;
   top_k_docs: number;
+  /** Counted documents with `tags` (from a multi-label model); absent when none. */
+  multi_label_docs?: number;
 }
 
 /**
@@ -158,6 +173,8 @@ export interface ReportState {
   terms: TermSummary[];
   /** Only when some counted document had `topic_parts`. */
   parts?: PartCell[];
+  /** Tag counts (see TagCell); absent when no document had `tags`. */
+  tags?: TagCell[];
 }
 
 /** One row of a summary table: hard and soft amounts plus their shares of the total. */
@@ -207,6 +224,8 @@ export interface ReportSummary {
   by_group_topic_lang: SummaryRow[];
   /** `docs`: documents of the topic with terms of this script (the cell the terms were counted in). */
   top_terms: Array<{ topic: string; script: TermScript; docs: number; approximate: boolean; terms: TopTerm[] }>;
+  /** Only when some documents had `tags` (a multi-label model): how they were counted, and the tag counts. */
+  multi_label?: MultiLabelSummary;
   /** Document shares per language corrected for the model's confusions; only when the model carries calibration data. */
   corrected?: CorrectedSummary;
   /** Only when some counted document had `topic_parts` (classify --parts). */
@@ -220,6 +239,15 @@ export interface PartsSummary {
   /** mixed_docs / split_docs */
   mixed_share: number;
   by_topic: Array<{ topic: string; split_docs: number; mixed_docs: number; mixed_share: number; parts: number; mixed_parts: number; other_topics: Array<[string, number]> }>;
+}
+
+export interface MultiLabelSummary {
+  /** Documents with `tags`. */
+  docs: number;
+  /** The counting rules, in words. */
+  rules: { hard: string; tags: string; soft: string };
+  /** Per tag: documents, chars and tokens of the documents carrying it, and their shares of all counted ones (shares add up to more than 1). */
+  by_tag: Array<{ topic: string; docs: number; chars: number; tokens: number; docs_share: number; chars_share: number; tokens_share: number }>;
 }
 
 /** In the part reports of a sharded run: which plan (OUT/plan.json id) and shard the part is. */

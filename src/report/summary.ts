@@ -9,6 +9,7 @@ import {
   HIST_BINS,
   TERM_SCRIPTS,
   type HardCell,
+  type MultiLabelSummary,
   type Report,
   type ReportSummary,
   type SoftCell,
@@ -204,6 +205,12 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
         'counts are lower bounds within max_error of the truth.',
     );
   }
+  if (report.counts.multi_label_docs) {
+    notes.push(
+      `Multi-label: ${report.counts.multi_label_docs} documents carry tags (a multi-label model). Hard counts put each document under its top topic; ` +
+        `tag counts (multi_label.by_tag) count it under every tag; soft counts split it over its tags in proportion to their scores.`,
+    );
+  }
   const isGrouped = report.settings.group_by !== null;
   return {
     totals: { docs: t.docs, chars: t.chars, tokens: t.tokens },
@@ -214,9 +221,31 @@ export function summarize(report: Omit<Report, 'summary'>): ReportSummary {
     by_topic_lang: rows(cells, soft, t, (c) => ({ topic: c.topic ?? null, lang: c.lang ?? '' })),
     by_group_topic_lang: isGrouped ? rows(cells, soft, t, (c) => ({ group: c.group ?? null, topic: c.topic ?? null, lang: c.lang ?? '' })) : [],
     top_terms: topTerms(terms, report.settings.top_terms),
+    ...(report.counts.multi_label_docs !== undefined && report.counts.multi_label_docs > 0 && { multi_label: multiLabelSummary(report, t) }),
     ...(report.model.calibration && { corrected: correctedSummary(cells, soft, report.model.calibration, report.counts.top_k_docs === 0) }),
     ...(report.state.parts && report.state.parts.length > 0 && { parts: partsSummary(report.state.parts) }),
   };
+}
+
+const MULTI_LABEL_RULES = {
+  hard: 'each document counts once, under its top topic',
+  tags: 'each document counts once under every one of its tags (tag shares add up to more than 1)',
+  soft: "each document's one unit of mass is split over its tags in proportion to their scores (all on the top topic when it has no tag)",
+};
+
+function multiLabelSummary(report: Omit<Report, 'summary'>, t: Totals): MultiLabelSummary {
+  const byTag = new Map<string, { docs: number; chars: number; tokens: number }>();
+  for (const c of report.state.tags ?? []) {
+    const r = byTag.get(c.topic) ?? { docs: 0, chars: 0, tokens: 0 };
+    r.docs += c.docs;
+    r.chars += c.chars;
+    r.tokens += c.tokens;
+    byTag.set(c.topic, r);
+  }
+  const by_tag = [...byTag.entries()]
+    .sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([topic, r]) => ({ topic, ...r, docs_share: ratio(r.docs, t.docs), chars_share: ratio(r.chars, t.chars), tokens_share: ratio(r.tokens, t.tokens) }));
+  return { docs: report.counts.multi_label_docs ?? 0, rules: MULTI_LABEL_RULES, by_tag };
 }
 
 const REPLICATES = 200;

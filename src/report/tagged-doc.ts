@@ -16,6 +16,8 @@ export interface TaggedDoc {
   truncated: boolean;
   /** With `topic_parts` (classify --parts, long pages): each part's top topic, in text order. */
   parts?: string[];
+  /** A multi-label model's tags (`tags`), most probable first; empty when the model abstained. */
+  tags?: Array<[string, number]>;
 }
 
 export type TaggedResult = { ok: true; doc: TaggedDoc } | { ok: false; code: ErrorCode; field: string; message: string };
@@ -36,15 +38,15 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function parseTopics(v: unknown): Array<[string, number]> | string {
-  if (!Array.isArray(v)) return `field "topics" must be an array of {label, score}, got ${describe(v)}`;
+function parseTopics(v: unknown, field = 'topics'): Array<[string, number]> | string {
+  if (!Array.isArray(v)) return `field "${field}" must be an array of {label, score}, got ${describe(v)}`;
   const out: Array<[string, number]> = [];
   for (let i = 0; i < v.length; i++) {
     const e: unknown = v[i];
-    if (e === null || typeof e !== 'object') return `field "topics" element ${i} must be {label, score}, got ${describe(e)}`;
+    if (e === null || typeof e !== 'object') return `field "${field}" element ${i} must be {label, score}, got ${describe(e)}`;
     const { label, score } = e as { label?: unknown; score?: unknown };
-    if (typeof label !== 'string' || label.length === 0) return `field "topics" element ${i} has no label`;
-    if (!isProb(score)) return `field "topics" element ${i} score must be a probability in [0, 1], got ${describe(score)}`;
+    if (typeof label !== 'string' || label.length === 0) return `field "${field}" element ${i} has no label`;
+    if (!isProb(score)) return `field "${field}" element ${i} score must be a probability in [0, 1], got ${describe(score)}`;
     out.push([label, score]);
   }
   return out;
@@ -130,9 +132,16 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
     topScore = Math.min(scoreRaw, 1);
   }
 
+  let tags: Array<[string, number]> | undefined;
+  if (obj.tags !== undefined && obj.tags !== null) {
+    const t = parseTopics(obj.tags, 'tags');
+    if (typeof t === 'string') return fail('invalid_field', 'tags', t);
+    tags = t;
+  }
   let mass = 0;
   for (const e of dist) mass += e[1];
-  if (mass > 1 + 1e-3) {
+  // a multi-label model's scores are independent per label: they need not sum to 1
+  if (tags === undefined && mass > 1 + 1e-3) {
     return fail('invalid_field', truncated ? 'topics' : 'scores', `probabilities sum to ${mass.toFixed(4)}, more than 1`);
   }
   if (labels !== null) {
@@ -140,6 +149,7 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
     for (const [label] of dist) {
       if (!labels.has(label)) return fail('unknown_label', truncated ? 'topics' : 'scores', `label "${label}" is not a label of the model`);
     }
+    for (const [label] of tags ?? []) if (!labels.has(label)) return fail('unknown_label', 'tags', `label "${label}" is not a label of the model`);
   }
   let parts: string[] | undefined;
   if (obj.topic_parts !== undefined && obj.topic_parts !== null) {
@@ -148,5 +158,5 @@ export function parseTaggedDoc(obj: Record<string, unknown>, labels: ReadonlySet
     if (labels !== null) for (const label of p) if (!labels.has(label)) return fail('unknown_label', 'topic_parts', `label "${label}" is not a label of the model`);
     parts = p;
   }
-  return { ok: true, doc: { topic, belowThreshold: topicRaw === null, topScore, lang: langRaw.trim(), dist, truncated, ...(parts && { parts }) } };
+  return { ok: true, doc: { topic, belowThreshold: topicRaw === null, topScore, lang: langRaw.trim(), dist, truncated, ...(parts && { parts }), ...(tags && { tags }) } };
 }

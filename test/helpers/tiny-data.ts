@@ -25,6 +25,24 @@ for (const [label, { zh, en }] of Object.entries(topics)) {
   }
 }
 
+/** The tiny set plus documents about two topics at once (labels: [a, b]). */
+export function multiLabelRows(pairs = 24): { text: string; labels: string[] }[] {
+  const rows: { text: string; labels: string[] }[] = TINY_EXAMPLES.map((e) => ({ text: e.text, labels: [e.label] }));
+  const byLabel = (l: string) => TINY_EXAMPLES.filter((e) => e.label === l);
+  const combos: [string, string][] = [
+    ['sports', 'finance'],
+    ['finance', 'tech'],
+    ['sports', 'tech'],
+  ];
+  for (let i = 0; i < pairs; i++) {
+    const [a, b] = combos[i % 3]!;
+    const x = byLabel(a)[i % 16]!;
+    const y = byLabel(b)[(i * 5 + 3) % 16]!;
+    rows.push({ text: `${x.text} ${y.text}`, labels: [a, b] });
+  }
+  return rows;
+}
+
 export function writeJsonl(path: string, rows: object[]): string {
   writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return path;

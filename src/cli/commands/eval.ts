@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { READ_DEFAULTS } from '../../defaults.js';
 import { formatMetricsTable } from '../../eval/metrics.js';
+import { formatMultiLabelTable } from '../../eval/multilabel-metrics.js';
 import { evaluateModel } from '../../evaluate.js';
 import type { BackendPreference } from '../../model/backend.js';
 import { backend, note } from '../options.js';
@@ -23,7 +24,9 @@ interface EvalFlags {
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a model on labelled JSONL: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE')
+    .description(
+      'evaluate a model on labelled JSONL: accuracy, macro-F1, worst-class accuracy, per class, confusion, ECE; on multi-label models or data also micro/macro precision, recall, F1, subset accuracy, Hamming loss',
+    )
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--data <files...>', 'labelled JSONL files or globs')
     .option('--map <files...>', 'label mapping YAML files: evaluate their test files with mapped labels')
@@ -56,6 +59,7 @@ export function registerEvalCommand(program: Command): void {
       if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
       else {
         process.stdout.write(formatMetricsTable(report));
+        if (report.multi_label) process.stdout.write(`\n${formatMultiLabelTable(report.multi_label)}\n`);
         for (const [lang, m] of Object.entries(report.per_lang)) {
           process.stdout.write(`${lang}: n ${m.n}, accuracy ${m.accuracy.toFixed(4)}, macro-F1 ${m.macro_f1.toFixed(4)}\n`);
         }

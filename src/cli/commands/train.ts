@@ -27,6 +27,7 @@ interface TrainFlags {
   stem: boolean;
   quantize: 'float32' | 'float16' | 'uint8';
   skipBadLines: boolean;
+  multiLabel: boolean | 'auto';
   autotune: boolean;
   autotuneBudget?: number;
   autotuneTrials?: number;
@@ -60,6 +61,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--stem', 'Porter-stem English words', FEATURIZER_DEFAULTS.stem)
     .option('--quantize <dtype>', 'weights.bin storage: float32 | float16 | uint8', TRAIN_DEFAULTS.quantize)
     .option('--skip-bad-lines', 'train without malformed lines instead of failing', TRAIN_DEFAULTS.skipBadLines)
+    .option('--multi-label', 'one-vs-all: a sigmoid per label, per-label thresholds tuned on --dev (or a held-out 10%); default: when some row has several labels', TRAIN_DEFAULTS.multiLabel)
+    .option('--no-multi-label', 'one softmax even when rows have several labels')
     .option('--autotune', 'search lr, epochs, dim, ngrams, buckets and class weights on --dev (or a held-out slice), then train the best on all the data; flags given explicitly stay fixed', false)
     .option(
       '--autotune-budget <duration>',
@@ -94,13 +97,15 @@ export function registerTrainCommand(program: Command): void {
         batchSize: f.batchSize,
         ...(given('dim') && { dim: f.dim }),
         ...(given('lr') && { lr: f.lr }),
-        ...(given('classWeight') && { classWeight: f.classWeight }),
+        // only when given: without it, a multi-label model uses its own default (MULTI_LABEL_DEFAULTS.classWeight)
+        ...(cmd.getOptionValueSource('classWeight') === 'cli' && { classWeight: f.classWeight }),
         ...(given('buckets') && { buckets: f.buckets }),
         ...(given('ngrams') && { ngrams: f.ngrams }),
         zhTokens: f.zhTokens,
         stem: f.stem,
         quantize: f.quantize,
         skipBadLines: f.skipBadLines,
+        multiLabel: f.multiLabel,
         ...(f.autotune && {
           autotune: {
             ...(f.autotuneBudget !== undefined && { budgetSeconds: f.autotuneBudget }),
@@ -124,6 +129,7 @@ export function registerTrainCommand(program: Command): void {
         },
       });
       const dev = result.devMetrics;
+      const ml = result.devMultiLabel;
       const tuned = result.meta.training.autotune;
       if (tuned) {
         const b = tuned.best;
@@ -132,7 +138,7 @@ export function registerTrainCommand(program: Command): void {
         );
       }
       note(
-        `wrote ${result.dir} (${result.meta.labels.length} labels, ${result.meta.training.nTrain} examples, ${result.seconds.toFixed(1)} s${dev ? `, dev accuracy ${dev.accuracy.toFixed(4)}, macro-F1 ${dev.macro_f1.toFixed(4)}` : ''})`,
+        `wrote ${result.dir} (${result.meta.labels.length} labels, ${result.meta.training.nTrain} examples, ${result.seconds.toFixed(1)} s${ml ? `, multi-label, dev micro-F1 ${ml.micro_f1.toFixed(4)}, macro-F1 ${ml.macro_f1.toFixed(4)}` : dev ? `, dev accuracy ${dev.accuracy.toFixed(4)}, macro-F1 ${dev.macro_f1.toFixed(4)}` : ''})`,
       );
       if (f.json) {
         process.stdout.write(JSON.stringify({ model: result.dir, seconds: result.seconds, labels: result.meta.labels, training: result.meta.training, metrics: result.meta.metrics ?? null }) + '\n');
